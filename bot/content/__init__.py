@@ -1,0 +1,1 @@
+"""Lessons, help lines and danger words: loaded from content/, checked, rendered."""

@@ -1,0 +1,96 @@
+"""Configuration, read once from the environment into a frozen object that is passed in."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: Optional[str] = None
+    # Bot API base URL (ApplicationBuilder.base_url): a local Bot API server or a test stand-in.
+    telegram_api_url: str = TELEGRAM_API_URL
+    telegram_file_url: Optional[str] = None
+    # Webhook mode when set: the public URL Telegram posts to, and the local listener.
+    webhook_url: Optional[str] = None
+    webhook_secret: Optional[str] = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'bot.db'}"
+    redis_url: Optional[str] = None
+    model_dir: Path = ROOT / "models"
+    content_dir: Path = ROOT / "content"
+    locale_dir: Path = ROOT / "locale"
+    admin_ids: frozenset = field(default_factory=frozenset)
+    # Salt for the hashes that stand in for Telegram ids in analytics and logs.
+    hash_salt: str = ""
+    retention_days: int = 30
+    # Messages a user may send in flood_window seconds before a polite "slow down".
+    flood_limit: int = 12
+    flood_window: float = 60.0
+    log_level: str = "INFO"
+    # Off by default: when on, message text is kept in the tracker for reviewing the NLU.
+    review_logging: bool = False
+    # Seconds between checks of content/ for edits (0 turns hot reload off).
+    content_reload_seconds: float = 5.0
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.webhook_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """Build settings from environment variables; unknown values raise SettingsError."""
+        get = lambda name: (environ.get(name) or "").strip() or None  # noqa: E731
+        values = {
+            "telegram_token": get("TELEGRAM_BOT_TOKEN"),
+            "telegram_api_url": get("TELEGRAM_API_URL") or TELEGRAM_API_URL,
+            "telegram_file_url": get("TELEGRAM_FILE_URL"),
+            "webhook_url": get("WEBHOOK_URL"),
+            "webhook_secret": get("WEBHOOK_SECRET"),
+            "listen_host": get("LISTEN_HOST") or "127.0.0.1",
+            "listen_port": _int(get("PORT") or "8080", "PORT"),
+            "redis_url": get("REDIS_URL"),
+            "admin_ids": frozenset(_int(x, "ADMIN_IDS") for x in (get("ADMIN_IDS") or "").replace(",", " ").split()),
+            "hash_salt": get("HASH_SALT") or "",
+            "retention_days": _int(get("RETENTION_DAYS") or "30", "RETENTION_DAYS"),
+            "flood_limit": _int(get("FLOOD_LIMIT") or "12", "FLOOD_LIMIT"),
+            "log_level": (get("LOG_LEVEL") or "INFO").upper(),
+            "review_logging": (get("REVIEW_LOGGING") or "").lower() in {"1", "true", "yes"},
+            "content_reload_seconds": float(get("CONTENT_RELOAD_SECONDS") or 5.0),
+        }
+        if get("DATABASE_URL"):
+            values["database_url"] = _database_url(get("DATABASE_URL"))
+        for name, key in (("MODEL_DIR", "model_dir"), ("CONTENT_DIR", "content_dir")):
+            if get(name):
+                values[key] = Path(get(name))
+        if values["webhook_url"] and not values["webhook_secret"]:
+            # Telegram sends this back in a header so forged posts are refused.
+            values["webhook_secret"] = secrets.token_urlsafe(32)
+        return cls(**values)
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _database_url(url: str) -> str:
+    # SQLAlchemy 1.4 wants the postgresql:// spelling; Heroku-style postgres:// is common.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if not url.startswith(("postgresql://", "postgresql+psycopg2://", "sqlite://")):
+        raise SettingsError("DATABASE_URL must start with postgresql:// or sqlite://")
+    return url

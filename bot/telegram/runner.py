@@ -1,0 +1,104 @@
+"""Run the bot on Telegram: long polling on one machine, or webhooks behind a load balancer."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot import metrics
+from bot.app import Parts, build, configure_logging
+from bot.settings import Settings
+from bot.telegram.application import build_application, register_commands
+from bot.telegram.handlers import update_type
+
+logger = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram"
+
+
+async def housekeeping(parts: Parts) -> None:
+    """Reload edited content and purge data past its retention, in the background."""
+    settings = parts.settings
+    last_purge = 0.0
+    while True:
+        await asyncio.sleep(settings.content_reload_seconds or 60)
+        if settings.content_reload_seconds:
+            await asyncio.to_thread(parts.content.reload_if_changed)
+        if time.monotonic() - last_purge > 3600:
+            last_purge = time.monotonic()
+            removed = await asyncio.to_thread(parts.store.purge, settings.retention_days)
+            logger.info("retention: %d old rows removed", removed)
+
+
+def on_startup(parts: Parts):
+    async def post_init(application: Application) -> None:
+        await register_commands(application)
+        application.bot_data["housekeeping"] = asyncio.create_task(housekeeping(parts))
+        try:  # an editor's `kill -HUP` reloads content at once
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, parts.content.reload)
+        except (NotImplementedError, RuntimeError):
+            pass
+    return post_init
+
+
+def run(settings: Settings) -> int:
+    configure_logging(settings)
+    parts = build(settings)
+    application = build_application(parts)
+    application.post_init = on_startup(parts)
+    if settings.webhook_mode:
+        asyncio.run(serve_webhook(parts, application))
+    else:
+        logger.info("polling %s for updates", settings.telegram_api_url.split("/bot")[0])
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def serve_webhook(parts: Parts, application: Application) -> None:
+    """A small aiohttp server: the webhook, /healthz and /metrics on one port."""
+    from aiohttp import web
+
+    settings = parts.settings
+
+    async def webhook(request: web.Request) -> web.Response:
+        if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != settings.webhook_secret:
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except Exception:
+            return web.Response(status=400)
+        started = time.perf_counter()
+        # Handled before answering: if this instance dies, Telegram re-sends the update
+        # to another one, and the database makes sure it is handled only once.
+        await application.process_update(update)
+        metrics.LATENCY.observe(time.perf_counter() - started)
+        metrics.UPDATES.labels(update_type(update)).inc()
+        return web.Response(text="ok")
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "lessons": len(parts.content.library.lessons)})
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.exposition(), content_type="text/plain", charset="utf-8")
+
+    web_app = web.Application()
+    web_app.add_routes([web.post(WEBHOOK_PATH, webhook), web.get("/healthz", healthz), web.get("/metrics", metrics_page)])
+    runner = web.AppRunner(web_app, access_log=None)  # access logs would record user ids in URLs of others
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with application:
+        await application.post_init(application)
+        await application.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH, secret_token=settings.webhook_secret,
+                                          allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        await runner.setup()
+        await web.TCPSite(runner, settings.listen_host, settings.listen_port).start()
+        logger.info("webhook server on %s:%d", settings.listen_host, settings.listen_port)
+        await stop.wait()
+        await runner.cleanup()
+        await application.stop()

@@ -6,3 +6,4 @@ import os
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("LOG_LEVEL_LIBRARIES", "ERROR")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

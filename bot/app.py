@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 from bot.content.loader import ContentStore
@@ -22,6 +23,9 @@ class Parts:
 
 
 def configure_logging(settings: Settings) -> None:
+    # Libraries' deprecation chatter at start-up hides the lines an operator needs.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Rasa, TensorFlow and HTTP clients log message text and URLs with tokens at
     # DEBUG/INFO; keep them quiet whatever the bot's own level is.

@@ -55,11 +55,13 @@ class Conversation:
     def language_of(self, text: str, who: str, language_code: Optional[str]) -> str:
         """The language to answer a message in: the one it is written in, when clear."""
         share = script_share(text)
-        if share > 0.5:
-            return "km"
-        if share < 0.2:
-            return "en"
-        return self.language(who, language_code)
+        clear = "km" if share > 0.5 else "en" if share < 0.2 else None
+        if clear is None:
+            return self.language(who, language_code)
+        if self.store.language(who) != clear:
+            # Remembered, so buttons pressed next answer in the same language.
+            self.store.set_language(who, clear)
+        return clear
 
     # -- messages -----------------------------------------------------------------
 
@@ -72,12 +74,18 @@ class Conversation:
         library = self.content.library
         urgent = danger_topic(text, library.danger)
         parse = await self.engine.parse(text)
+        first: List[Reply] = []
         if urgent:
-            # Urgent help never waits behind a question or a button.
-            parse = parse.with_intent(urgent)
+            # Urgent help never waits behind a question or a button: the help lines go
+            # first, then the lesson the NLU chose (or the urgent lesson if it chose none).
             self.store.count("safety_net", urgent)
+            chosen = library.lesson(parse.intent, lang) if parse.intent in TOPICS else None
+            if chosen is None:
+                parse = parse.with_intent(urgent)
+            elif not chosen.urgent:
+                first.append(self.urgent_help(urgent, lang))
         payloads = await self.engine.respond(who, parse)
-        replies = [r for p in payloads for r in self._render(p, lang, parse)]
+        replies = first + [r for p in payloads for r in self._render(p, lang, parse)]
         if not replies:
             replies = [self.menu(lang)]
         return Turn(tuple(replies))
@@ -164,6 +172,14 @@ class Conversation:
     def lesson(self, lesson_id: str, lang: str) -> Reply:
         library = self.content.library
         return render.lesson_message(library.lesson(lesson_id, lang), library, self.tr(lang))
+
+    def urgent_help(self, topic: str, lang: str) -> Reply:
+        """Help lines of an urgent topic, on their own, before another lesson."""
+        library = self.content.library
+        lesson = library.lesson(topic, lang)
+        text = escape(self.tr(lang).gettext("Call now if a child is in danger:"))
+        lines = render.helplines_block(library, lesson.helplines, lang)
+        return Reply(f"🆘 <b>{text}</b>\n{lines}", (tuple(render.topic_buttons(library, [topic], lang)),))
 
     def someone_to_talk_to(self, lang: str) -> Reply:
         library = self.content.library

@@ -40,6 +40,16 @@ class Parse:
 EMPTY = Parse(None)
 
 
+def quiet_rasa_logs() -> None:
+    """Rasa's structured logs print each parsed message's text at debug level; drop all below WARNING."""
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        processors=[structlog.processors.add_log_level, structlog.processors.KeyValueRenderer()],
+    )
+
+
 def latest_model(model_dir: Path) -> Path:
     models = sorted(Path(model_dir).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
@@ -58,6 +68,7 @@ class Engine:
     def load(cls, model_path: Path, tracker_store=None, lock_store=None, review_logging: bool = False) -> "Engine":
         from rasa.core.agent import Agent
 
+        quiet_rasa_logs()
         agent = Agent.load(str(model_path), tracker_store=tracker_store, lock_store=lock_store)
         return cls(agent, review_logging)
 

@@ -21,7 +21,7 @@ _RUN = re.compile(
     rf"(?P<km>[{_KHMER}{_INVISIBLE}]+)|(?P<word>[^\W\u1780-\u17ff\u19e0-\u19ff]+)"
 )
 _INVISIBLE_SET = frozenset(_INVISIBLE)
-_KHMER_LETTER = re.compile(r"[\u1780-\u17b3]")
+_KHMER_LETTER = re.compile(r"[\u1780-\u17d3]")  # letters, vowels and signs: the script's weight
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 

@@ -1,10 +1,12 @@
 """Telegram handlers: each a few lines that hand over to the Conversation and send its replies."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import metrics
@@ -18,9 +20,28 @@ from bot.telegram.keyboards import markup
 logger = logging.getLogger(__name__)
 
 
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
 async def send(update: Update, turn: Turn) -> None:
     for reply in turn.replies:
-        await update.effective_chat.send_message(reply.text, reply_markup=markup(reply))
+        await with_retries(lambda: update.effective_chat.send_message(reply.text, reply_markup=markup(reply)))
+
+
+async def with_retries(call):
+    """Retry a Bot API call on server errors and timeouts, with growing pauses.
+
+    429s are handled by PTB's AIORateLimiter; a BadRequest will not get better by trying again.
+    """
+    for delay in RETRY_DELAYS:
+        try:
+            return await call()
+        except BadRequest:
+            raise
+        except NetworkError as error:
+            logger.warning("Bot API call failed (%s); retrying in %.1f s", type(error).__name__, delay)
+            await asyncio.sleep(delay)
+    return await call()
 
 
 def _lang(update: Update, context: BotContext) -> str:
@@ -99,7 +120,7 @@ async def button(update: Update, context: BotContext) -> None:
     """Every button press is answered, old and forged ones too."""
     query = update.callback_query
     turn = await context.conversation.on_callback(context.who(update), query.data, context.language_code(update))
-    await query.answer(turn.notice[:200] or None)
+    await with_retries(lambda: query.answer(turn.notice[:200] or None))
     await send(update, turn)
 
 

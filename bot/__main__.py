@@ -7,6 +7,7 @@
   check-content           check content/ and print file:line: problems (exit 1 on errors)
   parity                  differences between the English and Khmer lessons
   preview ID [--lang km]  a lesson exactly as the bot sends it
+  healthcheck             exit 0 when the running bot answers (webhook) or beats (polling)
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     preview = commands.add_parser("preview")
     preview.add_argument("id")
     preview.add_argument("--lang", choices=["km", "en"], default="en")
+    commands.add_parser("healthcheck")
     args = parser.parse_args(argv)
 
     try:
@@ -121,9 +123,18 @@ def cmd_preview(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_healthcheck(settings: Settings, args) -> int:
+    from bot.health import check
+
+    healthy, why = check(settings)
+    print(why)
+    return 0 if healthy else 1
+
+
 COMMANDS = {
     "run": cmd_run, "chat": cmd_chat, "ask": cmd_ask, "train": cmd_train,
     "check-content": cmd_check_content, "parity": cmd_parity, "preview": cmd_preview,
+    "healthcheck": cmd_healthcheck,
 }
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.content.loader import ContentStore
 from bot.conversation import Conversation
-from bot.engine import Engine, latest_model
+from bot.engine import ConstantEngine, Engine, latest_model
 from bot.i18n import Translator
 from bot.settings import Settings
 from bot.storage import Store
@@ -38,11 +38,14 @@ def build(settings: Settings) -> Parts:
 
     store = Store(settings.database_url)
     content = ContentStore(settings.content_dir, check=error_lines)
-    engine = Engine.load(
-        latest_model(settings.model_dir),
-        tracker_store=rasa_stores.tracker_store(settings.database_url),
-        lock_store=rasa_stores.lock_store(settings.redis_url),
-        review_logging=settings.review_logging,
-    )
+    if settings.nlu == "constant":  # benchmarks only: the same answer to everything, no Rasa
+        engine = ConstantEngine()
+    else:
+        engine = Engine.load(
+            latest_model(settings.model_dir),
+            tracker_store=rasa_stores.tracker_store(settings.database_url),
+            lock_store=rasa_stores.lock_store(settings.redis_url),
+            review_logging=settings.review_logging,
+        )
     conversation = Conversation(engine, content, Translator(settings.locale_dir), store)
     return Parts(settings, conversation, store, content)

@@ -102,3 +102,27 @@ class Engine:
         output = CollectingOutputChannel()
         await self.agent.handle_message(UserMessage(text, output, sender_id, parse_data=data))
         return [m["custom"] for m in output.messages if isinstance(m.get("custom"), dict)]
+
+
+class ConstantEngine:
+    """Engine's interface with one fixed answer and no Rasa: `BOT_NLU=constant`.
+
+    For the load benchmark only: everything else (Telegram, the database, rendering)
+    runs as usual, so the difference to a run with the real Engine is what the NLU
+    and the dialogue policy cost.
+    """
+
+    def __init__(self, intent: str = "get_help") -> None:
+        self.intent = intent
+
+    @property
+    def intents(self) -> List[str]:
+        return [self.intent]
+
+    async def parse(self, text: str) -> Parse:
+        if not text_input.clean(text):
+            return EMPTY
+        return Parse(self.intent, 1.0, ((self.intent, 1.0),))
+
+    async def respond(self, sender_id: str, parse: Parse) -> List[Dict[str, Any]]:
+        return [{"lesson": self.intent}]

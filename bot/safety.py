@@ -26,6 +26,7 @@ def danger_topic(text: str, danger: Mapping[str, Mapping[str, Tuple[str, ...]]])
                 if lang == "km":
                     if _compact(phrase) and _compact(phrase) in compact:
                         return topic
-                elif normalise(phrase) and f" {normalise(phrase)} " in spaced:
+                elif normalise(phrase) and f" {normalise(phrase)}" in spaced:
+                    # From the start of a word: a stem ("kidnap") also finds "kidnapped".
                     return topic
     return None

@@ -9,6 +9,7 @@ from typing import Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+NLU_CHOICES = ("rasa", "constant")
 
 
 class SettingsError(ValueError):
@@ -43,6 +44,9 @@ class Settings:
     review_logging: bool = False
     # Seconds between checks of content/ for edits (0 turns hot reload off).
     content_reload_seconds: float = 5.0
+    # "rasa": the trained model; "constant": one fixed answer, for benchmarks that
+    # measure what the NLU costs (BOT_NLU=constant). Never for real users.
+    nlu: str = "rasa"
 
     @property
     def webhook_mode(self) -> bool:
@@ -68,6 +72,7 @@ class Settings:
             "log_level": (get("LOG_LEVEL") or "INFO").upper(),
             "review_logging": (get("REVIEW_LOGGING") or "").lower() in {"1", "true", "yes"},
             "content_reload_seconds": float(get("CONTENT_RELOAD_SECONDS") or 5.0),
+            "nlu": _choice((get("BOT_NLU") or "rasa").lower(), "BOT_NLU", NLU_CHOICES),
         }
         if get("DATABASE_URL"):
             values["database_url"] = _database_url(get("DATABASE_URL"))
@@ -85,6 +90,12 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _choice(value: str, name: str, choices) -> str:
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _database_url(url: str) -> str:

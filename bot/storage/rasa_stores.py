@@ -1,6 +1,7 @@
 """Rasa's tracker store and lock store, built from the bot's settings."""
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Callable, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -58,6 +59,7 @@ def lock_store(redis_url: Optional[str]):
     return _shared_lock_store_class()(key_prefix=LOCK_KEY_PREFIX, **redis_options(redis_url))
 
 
+@functools.lru_cache(maxsize=None)
 def _shared_lock_store_class():
     from rasa.core.lock import TicketLock
     from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore

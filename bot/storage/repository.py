@@ -36,8 +36,10 @@ processed_updates = sa.Table(
     sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("day", sa.Date, nullable=False),
 )
-# Upgrades from version N-1 to N, in order; each a list of SQL statements.
+# Upgrades from version N-1 to N, in order; each a list of SQL statements that both
+# SQLite and PostgreSQL accept (e.g. ALTER TABLE ... ADD COLUMN ...).
 MIGRATIONS: Dict[int, List[str]] = {}
+MIGRATION_LOCK_KEY = 0x0B07_5C4E  # any fixed number: PostgreSQL advisory lock for migrate()
 
 
 def user_hash(user_id: int, salt: str) -> str:
@@ -62,9 +64,20 @@ class Store:
         self.migrate()
 
     def migrate(self) -> int:
-        """Create or upgrade the tables; returns the schema version now in force."""
-        metadata.create_all(self.engine)
+        """Create or upgrade the tables; returns the schema version now in force.
+
+        Safe to run again and from several instances starting at once: the whole upgrade
+        is one transaction under a lock (PostgreSQL: an advisory lock; SQLite: the write
+        lock), so one instance migrates and the others then find the version in force.
+        """
         with self.engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            elif db.dialect.name == "sqlite":
+                # pysqlite would open the transaction only at the first INSERT; take the
+                # write lock now so checking and creating the tables is one step.
+                db.exec_driver_sql("BEGIN IMMEDIATE")
+            metadata.create_all(db)
             version = db.execute(sa.select(schema_version.c.version)).scalar()
             if version is None:
                 db.execute(schema_version.insert().values(version=SCHEMA_VERSION))
@@ -111,9 +124,13 @@ class Store:
         with self.engine.connect() as db:
             return {(kind, key): int(total) for kind, key, total in db.execute(query)}
 
-    def user_count(self) -> int:
+    def user_count(self, days: Optional[int] = None) -> int:
+        """Users with a saved language; with days, those who set it in that many days."""
+        query = sa.select(sa.func.count()).select_from(users)
+        if days is not None:
+            query = query.where(users.c.updated_on >= dt.date.today() - dt.timedelta(days=days))
         with self.engine.connect() as db:
-            return int(db.execute(sa.select(sa.func.count()).select_from(users)).scalar() or 0)
+            return int(db.execute(query).scalar() or 0)
 
     def claim_update(self, update_id: int) -> bool:
         """True the first time any instance sees this update id; False for a repeat."""

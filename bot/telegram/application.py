@@ -9,7 +9,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from bot.app import Parts
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES
-from bot.telegram import handlers
+from bot.telegram import admin, handlers
 from bot.telegram.context import BotContext
 
 COMMANDS = ("start", "menu", "language", "help", "privacy", "forget")
@@ -53,6 +53,7 @@ def add_handlers(application: Application) -> None:
         CommandHandler("help", handlers.help_command),
         CommandHandler("privacy", handlers.privacy),
         CommandHandler("forget", handlers.forget),
+        CommandHandler("stats", admin.stats, filters=private),  # ADMIN_IDS only; not in the command menu
         MessageHandler(filters.UpdateType.EDITED, handlers.edited),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.text),
         MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handlers.group_mention),

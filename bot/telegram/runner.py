@@ -9,7 +9,7 @@ import time
 from telegram import Update
 from telegram.ext import Application
 
-from bot import metrics
+from bot import health, metrics
 from bot.app import Parts, build, configure_logging
 from bot.settings import Settings
 from bot.telegram.application import build_application, register_commands
@@ -24,6 +24,7 @@ async def housekeeping(parts: Parts) -> None:
     settings = parts.settings
     last_purge = 0.0
     while True:
+        health.beat()  # for `python -m bot healthcheck` in polling mode
         await asyncio.sleep(settings.content_reload_seconds or 60)
         if settings.content_reload_seconds:
             await asyncio.to_thread(parts.content.reload_if_changed)

@@ -1,0 +1,32 @@
+"""The safety net before the NLU, on the real danger phrases in content/safety.yml."""
+import pytest
+
+from bot.content.loader import load_library
+from bot.safety import danger_topic
+from bot.settings import ROOT
+
+DANGER = load_library(ROOT / "content").danger
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("HELP my daughter is missing since last night", "emergency"),
+    ("someone kidnapped my son", "emergency"),
+    ("a man is blackmailing my son with his photos", "sextortion"),
+    ("he is threatening to post her pictures", "sextortion"),
+    ("my girl sent nudes to a boy", "nude_image_shared"),
+    ("ចៅស្រីខ្ញុំបាត់ខ្លួនតាំងពីម្សិលមិញ", "emergency"),
+    ("ចៅស្រីខ្ញុំបាត់\u200bខ្លួន", "emergency"),  # a zero-width space from the keyboard
+    ("missing child and blackmail", "emergency"),   # the most urgent topic wins
+])
+def test_danger_phrases_are_found_in_both_languages(text, topic):
+    assert danger_topic(text, DANGER) == topic
+
+
+@pytest.mark.parametrize("text", [
+    "how many hours of screen time is ok for a 6 year old",
+    "what age can my son open a facebook account",
+    "កូនខ្ញុំលេងហ្គេមច្រើនពេក",
+    "",
+])
+def test_ordinary_questions_do_not_trigger_it(text):
+    assert danger_topic(text, DANGER) is None

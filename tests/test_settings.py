@@ -1,0 +1,33 @@
+"""Settings from the environment."""
+import pytest
+
+from bot.settings import TELEGRAM_API_URL, Settings, SettingsError
+
+
+def test_defaults_are_safe():
+    settings = Settings.from_env({})
+    assert settings.telegram_token is None and not settings.webhook_mode
+    assert settings.telegram_api_url == TELEGRAM_API_URL
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.retention_days == 30 and settings.review_logging is False
+
+
+def test_environment_is_read_once_into_a_frozen_object():
+    settings = Settings.from_env({
+        "TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9/bot", "ADMIN_IDS": "1, 2 3",
+        "DATABASE_URL": "postgres://u:p@db/bot", "WEBHOOK_URL": "https://bot.example/", "RETENTION_DAYS": "7",
+    })
+    assert settings.telegram_api_url == "http://127.0.0.1:9/bot"
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.database_url == "postgresql://u:p@db/bot"
+    assert settings.webhook_mode and settings.webhook_secret  # a secret is made when none is given
+    assert settings.retention_days == 7
+    with pytest.raises(Exception):
+        settings.retention_days = 1
+
+
+@pytest.mark.parametrize("env", [{"PORT": "eighty"}, {"ADMIN_IDS": "me"}, {"DATABASE_URL": "mysql://x"}])
+def test_bad_values_say_which_setting(env):
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(env)
+    assert list(env)[0] in str(error.value)

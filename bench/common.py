@@ -74,7 +74,7 @@ def folds(examples: Sequence[Example], n: int = FOLDS, seed: int = SEED) -> List
 
     strata = [f"{e.lang}:{e.intent}" for e in examples]
     split = StratifiedKFold(n_splits=n, shuffle=True, random_state=seed)
-    return [(list(a), list(b)) for a, b in split.split(strata, strata)]
+    return [([int(i) for i in a], [int(i) for i in b]) for a, b in split.split(strata, strata)]
 
 
 # --- configuration -----------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.content.models import TOPICS
 from bot.engine import EMPTY, FALLBACK_INTENT, Engine, Parse
 from bot.i18n import LANGUAGES, Translator, language_name, negotiate
 from bot.nlu.khmer_text import script_share
+from bot.nlu.khmer_text import words as khmer_words
 from bot.replies import Button, Reply
 from bot.safety import danger_topic
 from bot.storage import Store
@@ -67,7 +68,7 @@ class Conversation:
 
     async def on_text(self, who: str, text: str, language_code: Optional[str] = None) -> Turn:
         text = text_input.clean(text)
-        if not text:
+        if not khmer_words(text):  # empty, or only emoji and punctuation: nothing to understand
             lang = self.language(who, language_code)
             return Turn((self._reply(lang, N_("I could not read that message. Please write your question in Khmer or English, or choose a topic."), self._menu_rows(lang)),))
         lang = self.language_of(text, who, language_code)

@@ -56,3 +56,13 @@ def parts(settings):
     from bot.app import build
 
     return build(settings)
+
+
+@pytest.fixture(scope="session")
+def shared_parts(tmp_path_factory, model_dir):
+    """Parts built once per session (loading a Rasa agent takes seconds); tests use their own users."""
+    from bot.app import build
+
+    database = tmp_path_factory.mktemp("shared-db") / "bot.db"
+    return build(dataclasses.replace(Settings(), database_url=f"sqlite:///{database}", model_dir=model_dir,
+                                     content_dir=ROOT / "content", hash_salt="test-salt", content_reload_seconds=0))

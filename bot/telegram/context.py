@@ -32,5 +32,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     @staticmethod
     def language_code(update: object) -> Optional[str]:
+        """Telegram's IETF tag, lower-cased: Babel's negotiation returns "EN" for "EN-gb"."""
         user = update.effective_user if isinstance(update, Update) else None
-        return user.language_code if user else None
+        return user.language_code.lower() if user and user.language_code else None

@@ -1,0 +1,377 @@
+"""NLU bench: how well, how fast, and with which fallback threshold.
+
+  python -m bench nlu                       everything (Rasa DIET results come from the cache when fresh)
+  python -m bench.nlu_bench [--no-diet] [--refresh-diet] [--diet-only] [--no-speed]
+
+Systems, all trained on both languages together as the bot is, scored per language:
+  this pipeline  bot.nlu.khmer_text words -> bot.nlu.classifier.build_pipeline(config.yml's settings);
+                 the Rasa component without Rasa (the bench checks the two agree).
+  Rasa default   `rasa init`'s NLU pipeline (WhitespaceTokenizer ... DIETClassifier 100 epochs),
+                 trained with rasa.model_training.train_nlu and parsed with Agent (bench/rasa_default.py).
+  keywords       each intent's most distinctive words (bench/keywords.py).
+
+Cross-validation: 5 stratified folds (strata language x intent, seed 42) for this pipeline
+and keywords. DIET needs ~15-20 min per training on 2 cores, so it runs on the first
+DIET_FOLDS of the same folds; the side-by-side table shows every system on those folds
+too. Held-out: each system trained on all of nlu_data/, scored on bench/data/heldout_*.yml.
+
+DIET predictions are cached in bench/results/ under a hash of the data, folds, DIET
+config and Rasa version; --refresh-diet retrains.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from bench import common
+from bench.common import (FOLDS, LANGS, OUT_OF_SCOPE, SEED, URGENT, Example, ProjectPipeline, fmt_counts, ok, table)
+from bench.keywords import KeywordMatcher
+
+DIET_FOLDS = (0, 1)
+RESULTS = Path(__file__).resolve().parent / "results"
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 13)]  # 0.05 .. 0.60
+AMBIGUITIES = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2]
+LATENCY_MESSAGES = 500
+
+TARGET_TRAIN_S = 300
+TARGET_LOAD_S = 15
+TARGET_P95_MS = 50
+TARGET_RSS_MB = 1.2 * 1024
+
+
+# --- running the systems -------------------------------------------------------------
+
+def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str, Any]:
+    """Out-of-fold predictions and probabilities, then a model on all data for the held-out set."""
+    from joblib import Parallel, delayed
+
+    def fold(part):
+        tr, te = part
+        system = ProjectPipeline().fit([train[i] for i in tr])
+        names, p = system.proba([train[i].text for i in te])
+        return te, names, p
+
+    started = time.perf_counter()
+    parts = Parallel(n_jobs=2)(delayed(fold)(f) for f in split)
+    cv_seconds = time.perf_counter() - started
+    names = parts[0][1]
+    oof = np.zeros((len(train), len(names)))
+    for te, n, p in parts:
+        assert n == names
+        oof[te] = p
+    started = time.perf_counter()
+    full = ProjectPipeline().fit(train)
+    fit_seconds = time.perf_counter() - started
+    _, held_p = full.proba([e.text for e in heldout])
+    return {"names": names, "oof": oof, "cv_pred": {i: names[j] for i, j in enumerate(oof.argmax(1))},
+            "held_p": held_p, "held_pred": [names[j] for j in held_p.argmax(1)], "cv_seconds": cv_seconds,
+            "fit_seconds": fit_seconds}
+
+
+def run_keywords(train: List[Example], split, heldout: List[Example]) -> Dict[str, Any]:
+    cv = common.cross_val_predict(KeywordMatcher, train, split)
+    full = KeywordMatcher().fit(train)
+    return {"cv_pred": cv, "held_pred": full.predict([e.text for e in heldout])}
+
+
+def diet_key(train: List[Example], split, heldout: List[Example]) -> str:
+    import rasa
+
+    from bench.rasa_default import DEFAULT_CONFIG
+
+    blob = json.dumps({
+        "rasa": rasa.__version__, "config": DEFAULT_CONFIG, "folds": [split[i][1] for i in DIET_FOLDS],
+        "train": [(e.text, e.intent, e.lang) for e in train], "heldout": [(e.text, e.intent, e.lang) for e in heldout],
+    }, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def run_diet(train: List[Example], split, heldout: List[Example], refresh: bool, allow_train: bool) -> Optional[Dict[str, Any]]:
+    """DIET's out-of-fold predictions on DIET_FOLDS and its held-out predictions, cached."""
+    key = diet_key(train, split, heldout)
+    cache = RESULTS / f"diet-{key}.json"
+    if cache.exists() and not refresh:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        data["cv_pred"] = {int(k): v for k, v in data["cv_pred"].items()}
+        data["source"] = f"cache {cache.name} from {data['when']}"
+        return data
+    if not allow_train:
+        return None
+    from bench.rasa_default import RasaDefault
+
+    data: Dict[str, Any] = {"cv_pred": {}, "train_seconds": [], "when": time.strftime("%Y-%m-%d %H:%M")}
+    for number in DIET_FOLDS:
+        tr, te = split[number]
+        print(f"  DIET fold {number + 1}/{FOLDS}: training on {len(tr)} examples ...", flush=True)
+        system = RasaDefault().fit([train[i] for i in tr])
+        data["train_seconds"].append(system.train_seconds)
+        data["cv_pred"].update(zip(te, system.predict([train[i].text for i in te])))
+        print(f"    trained in {system.train_seconds:.0f} s", flush=True)
+    print(f"  DIET on all {len(train)} training examples for the held-out set ...", flush=True)
+    system = RasaDefault().fit(train)
+    data["train_seconds"].append(system.train_seconds)
+    data["held_pred"] = system.predict([e.text for e in heldout])
+    print(f"    trained in {system.train_seconds:.0f} s", flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    data["source"] = f"trained now, cached as {cache.name}"
+    return data
+
+
+# --- fallback threshold ------------------------------------------------------------------
+
+def fallback_table(truth: Sequence[str], names: List[str], p: np.ndarray, threshold: float, ambiguity: float) -> Dict[str, float]:
+    """What FallbackClassifier(threshold, ambiguity) does to these predictions.
+
+    Score per message: 1 for a right answer, 0.5 for a fallback ("did you mean" with the
+    top three), 0 for a wrong answer. For out_of_scope messages the right answer is
+    out_of_scope. Coverage and answered-accuracy are over in-scope messages only.
+    """
+    order = np.argsort(-p, axis=1)
+    top = p[np.arange(len(p)), order[:, 0]]
+    second = p[np.arange(len(p)), order[:, 1]]
+    fallback = (top < threshold) | ((top - second) < ambiguity)
+    pred = [names[j] for j in order[:, 0]]
+    right = np.array([a == b for a, b in zip(truth, pred)])
+    in_scope = np.array([t != OUT_OF_SCOPE for t in truth])
+    top3 = np.array([t in {names[j] for j in order[i, :3]} for i, t in enumerate(truth)])
+    answered = in_scope & ~fallback
+    urgent = np.array([t in URGENT for t in truth])
+    score = np.where(fallback, 0.5, right.astype(float))
+    return {
+        "threshold": threshold, "ambiguity": ambiguity,
+        "coverage": answered.sum() / max(1, in_scope.sum()),
+        "acc_answered": (right & answered).sum() / max(1, answered.sum()),
+        "fallback_top3": (top3 & fallback & in_scope).sum() / max(1, (fallback & in_scope).sum()),
+        "oos_ok": ((~in_scope) & (fallback | right)).sum() / max(1, (~in_scope).sum()),
+        "urgent_wrong": (urgent & ~fallback & ~right).sum(),
+        "urgent_fallback": (urgent & fallback).sum(),
+        "score": score.mean(),
+    }
+
+
+def choose(rows: List[Dict[str, float]]) -> Dict[str, float]:
+    """Highest score; ties (within 0.001) go to the lowest threshold, then the lowest ambiguity."""
+    best = max(r["score"] for r in rows)
+    return min((r for r in rows if r["score"] >= best - 1e-3), key=lambda r: (r["threshold"], r["ambiguity"]))
+
+
+def print_fallback(heldout: List[Example], names, held_p, train: List[Example], oof) -> Tuple[float, float]:
+    truth = [e.intent for e in heldout]
+    grid = [fallback_table(truth, names, held_p, t, a) for t in THRESHOLDS for a in AMBIGUITIES]
+    best = choose(grid)
+    cols = ["threshold", "coverage", "acc answered", "fallback has right in top3", "oos handled", "urgent wrong", "urgent to fallback", "score"]
+
+    def row(r):
+        return [f"{r['threshold']:.2f}", r["coverage"], r["acc_answered"], r["fallback_top3"], r["oos_ok"],
+                int(r["urgent_wrong"]), int(r["urgent_fallback"]), r["score"]]
+
+    print(table(cols, [row(r) for r in grid if r["ambiguity"] == best["ambiguity"]],
+                f"\nFallbackClassifier threshold on the held-out set (both languages, n={len(truth)}), "
+                f"ambiguity_threshold {best['ambiguity']:.2f}.\nscore = mean of 1 right answer / 0.5 fallback / 0 wrong "
+                "answer (out_of_scope messages: right = out_of_scope); coverage and accuracy over in-scope messages."))
+    print(table(["ambiguity", "coverage", "acc answered", "fallback has right in top3", "oos handled", "urgent wrong", "urgent to fallback", "score"],
+                [[f"{r['ambiguity']:.2f}", *row(r)[1:]] for r in grid if r["threshold"] == best["threshold"]],
+                f"\nambiguity_threshold at threshold {best['threshold']:.2f}:"))
+    for lang in LANGS:
+        idx = [i for i, e in enumerate(heldout) if e.lang == lang]
+        r = fallback_table([truth[i] for i in idx], names, held_p[idx], best["threshold"], best["ambiguity"])
+        print(f"  {lang}: coverage {r['coverage']:.3f}, accuracy answered {r['acc_answered']:.3f}, score {r['score']:.3f}")
+    cv_truth = [e.intent for e in train]
+    cv_best = choose([fallback_table(cv_truth, names, oof, t, a) for t in THRESHOLDS for a in AMBIGUITIES])
+    current = common.fallback_config()
+    now = fallback_table(truth, names, held_p, current["threshold"], current["ambiguity_threshold"])
+    print(f"\nChosen on held-out: threshold {best['threshold']:.2f}, ambiguity_threshold {best['ambiguity']:.2f} "
+          f"(score {best['score']:.3f}, coverage {best['coverage']:.3f}, accuracy answered {best['acc_answered']:.3f}).")
+    print(f"Same rule on the cross-validation out-of-fold predictions would choose threshold {cv_best['threshold']:.2f}, "
+          f"ambiguity {cv_best['ambiguity']:.2f} (score {cv_best['score']:.3f}).")
+    print(f"config.yml now: threshold {current['threshold']:.2f}, ambiguity_threshold {current['ambiguity_threshold']:.2f} "
+          f"-> held-out score {now['score']:.3f}" + ("" if abs(now["score"] - best["score"]) < 1e-3 else "  (differs from the chosen)"))
+    return best["threshold"], best["ambiguity"]
+
+
+# --- printing ----------------------------------------------------------------------------
+
+def subset(examples: Sequence[Example], pred: Dict[int, str], lang: str, only: Optional[set] = None):
+    idx = [i for i in sorted(pred) if examples[i].lang == lang and (only is None or i in only)]
+    return [examples[i].intent for i in idx], [pred[i] for i in idx]
+
+
+def score_row(label: str, truth, pred) -> List[Any]:
+    s = common.scores(truth, pred)
+    return [label, s.n, s.accuracy, s.macro_f1, *(s.recall[i] for i in URGENT)]
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m bench.nlu_bench")
+    parser.add_argument("--no-diet", action="store_true", help="skip Rasa's DIET unless cached")
+    parser.add_argument("--refresh-diet", action="store_true", help="retrain DIET even when cached")
+    parser.add_argument("--diet-only", action="store_true", help="only train DIET and fill the cache")
+    parser.add_argument("--no-speed", action="store_true", help="skip training/loading the real Rasa model")
+    args = parser.parse_args([] if argv is None else argv)
+    common.quiet()
+
+    train = common.all_training()
+    heldout = common.all_heldout()
+    split = common.folds(train)
+    if args.diet_only:
+        run_diet(train, split, heldout, refresh=args.refresh_diet, allow_train=True)
+        return {}
+
+    cfg = common.classifier_config()
+    print(f"Training examples: " + ", ".join(f"{l} {sum(e.lang == l for e in train)}" for l in LANGS)
+          + f"; held-out: " + ", ".join(f"{l} {sum(e.lang == l for e in heldout)}" for l in LANGS)
+          + f"; intents {len({e.intent for e in train})}.")
+    seen = {(e.text.strip().casefold()) for e in train}
+    print(f"Held-out messages also in training data (exact, case-folded): {sum(e.text.strip().casefold() in seen for e in heldout)}")
+    print(f"This pipeline's settings (config.yml over defaults): "
+          + ", ".join(f"{k}={cfg[k]}" for k in ("C", "word_ngram_max", "char_ngram_max")) + ", class_weight=balanced")
+
+    project = run_project(train, split, heldout)
+    keywords = run_keywords(train, split, heldout)
+    diet = run_diet(train, split, heldout, refresh=args.refresh_diet, allow_train=not args.no_diet)
+    diet_only = {i for f in DIET_FOLDS for i in split[f][1]}
+    print(f"This pipeline: {FOLDS}-fold CV in {project['cv_seconds']:.0f} s (2 jobs), one fit on all data {project['fit_seconds']:.0f} s.")
+    if diet:
+        print(f"Rasa default (DIET): {diet['source']}; training took "
+              + ", ".join(f"{s:.0f}" for s in diet["train_seconds"]) + " s (folds ..., all data).")
+    else:
+        print("Rasa default (DIET): skipped (--no-diet and no cache).")
+
+    # Side by side.
+    heads = ["system / evaluation", "n", "accuracy", "macro-F1", *(f"recall {u}" for u in URGENT)]
+    summary: Dict[str, Any] = {}
+    for lang in LANGS:
+        rows = []
+        held_idx = [i for i, e in enumerate(heldout) if e.lang == lang]
+        held_truth = [heldout[i].intent for i in held_idx]
+        systems = [("this pipeline", project), ("keywords", keywords)] + ([("Rasa default", diet)] if diet else [])
+        for name, result in systems:
+            if name != "Rasa default":
+                rows.append(score_row(f"{name}: CV {FOLDS} folds", *subset(train, result["cv_pred"], lang)))
+            rows.append(score_row(f"{name}: CV folds {','.join(str(f + 1) for f in DIET_FOLDS)} of {FOLDS}",
+                                  *subset(train, result["cv_pred"], lang, diet_only)))
+            rows.append(score_row(f"{name}: held-out", held_truth, [result["held_pred"][i] for i in held_idx]))
+            summary[(name, lang, "held")] = common.scores(held_truth, [result["held_pred"][i] for i in held_idx])
+            summary[(name, lang, "cv")] = common.scores(*subset(train, result["cv_pred"], lang))
+            summary[(name, lang, "cv_diet")] = common.scores(*subset(train, result["cv_pred"], lang, diet_only))
+        print()
+        print(table(heads, rows, f"== {lang}: side by side (CV: trained on the other folds of both languages; "
+                                 f"held-out: trained on all training data)"))
+
+    # Per intent, this pipeline.
+    for lang in LANGS:
+        cv_t, cv_p = subset(train, project["cv_pred"], lang)
+        held_idx = [i for i, e in enumerate(heldout) if e.lang == lang]
+        ho = {r[0]: r for r in common.per_intent([heldout[i].intent for i in held_idx], [project["held_pred"][i] for i in held_idx])}
+        rows = []
+        for name, p, r, f, n in common.per_intent(cv_t, cv_p):
+            h = ho.get(name, (name, 0.0, 0.0, 0.0, 0))
+            rows.append([name, n, p, r, f, h[4], h[1], h[2], h[3]])
+        rows.sort(key=lambda r: r[4])
+        print()
+        print(table(["intent", "CV n", "CV P", "CV R", "CV F1", "held n", "held P", "held R", "held F1"], rows,
+                    f"== {lang}: this pipeline per intent (sorted by CV F1)"))
+
+    # Urgent confusions.
+    for lang in LANGS:
+        cv_t, cv_p = subset(train, project["cv_pred"], lang)
+        held_idx = [i for i, e in enumerate(heldout) if e.lang == lang]
+        ht = [heldout[i].intent for i in held_idx]
+        hp = [project["held_pred"][i] for i in held_idx]
+        rows = []
+        for intent in URGENT:
+            for label, t, p in (("CV", cv_t, cv_p), ("held-out", ht, hp)):
+                missed, alarms = common.confusions(t, p, intent)
+                rows.append([f"{intent} ({label})", sum(missed.values()), fmt_counts(missed), sum(alarms.values()), fmt_counts(alarms)])
+        print()
+        print(table(["intent", "missed", "predicted instead", "false alarms", "true intent of false alarms"], rows,
+                    f"== {lang}: urgent intents, this pipeline: what they were confused with"))
+        if diet:
+            rows = []
+            dp = [diet["held_pred"][i] for i in held_idx]
+            for intent in URGENT:
+                missed, alarms = common.confusions(ht, dp, intent)
+                rows.append([f"{intent} (held-out)", sum(missed.values()), fmt_counts(missed), sum(alarms.values()), fmt_counts(alarms)])
+            print(table(["intent", "missed", "predicted instead", "false alarms", "true intent of false alarms"], rows,
+                        f"-- {lang}: the same for Rasa default (DIET)"))
+
+    threshold, ambiguity = print_fallback(heldout, project["names"], project["held_p"], train, project["oof"])
+
+    speed = None if args.no_speed else print_speed(heldout, project)
+    print_targets(summary, speed, diet is not None)
+    return {"summary": summary, "threshold": threshold, "ambiguity": ambiguity, "speed": speed}
+
+
+def print_speed(heldout: List[Example], project: Dict[str, Any]) -> Dict[str, Any]:
+    from bench.speed import run_subprocess
+
+    print("\n== Speed and size of the real Rasa model (config.yml, bot.training.train; each step in a fresh process)")
+    with tempfile.TemporaryDirectory(prefix="bench-model-") as out:
+        trained = run_subprocess("train", str(common.CONFIG), out)
+        # Interleave the languages, then repeat to LATENCY_MESSAGES parses.
+        by_lang = [[e for e in heldout if e.lang == l] for l in LANGS]
+        mixed = [e for pair in zip(*by_lang) for e in pair]
+        chosen = (mixed * (LATENCY_MESSAGES // len(mixed) + 1))[:LATENCY_MESSAGES]
+        messages = Path(out) / "messages.json"
+        messages.write_text(json.dumps([e.text for e in chosen], ensure_ascii=False), encoding="utf-8")
+        served = run_subprocess("serve", trained["model"], str(messages))
+    # The sklearn pipeline here and the Rasa component must agree (same words, same model).
+    index = {id(e): i for i, e in enumerate(heldout)}
+    agree, delta = 0, 0.0
+    for e, parse in zip(chosen, served["results"]):
+        i = index[id(e)]
+        probs = project["held_p"][i]
+        top = int(probs.argmax())
+        # A fallback keeps the classifier's ranking after the nlu_fallback entry.
+        agree += bool(parse["ranking"]) and parse["ranking"][0][0] == project["names"][top]
+        if parse["ranking"]:
+            delta = max(delta, abs(parse["ranking"][0][1] - probs[top]))
+    rows = [
+        ["training (bot.training.train, NLU + dialogue)", f"{trained['seconds']:.1f} s", f"<= {TARGET_TRAIN_S} s", ok(trained["seconds"], TARGET_TRAIN_S, False)],
+        ["peak RSS while training", f"{trained['peak_rss_mb']:.0f} MB", "-", ""],
+        ["model load (Engine.load)", f"{served['load_seconds']:.2f} s", f"<= {TARGET_LOAD_S} s", ok(served["load_seconds"], TARGET_LOAD_S, False)],
+        ["first parse (after load)", f"{served['first_parse_ms']:.1f} ms", "-", ""],
+        [f"parse latency median ({served['parses']} held-out messages)", f"{served['median_ms']:.1f} ms", "-", ""],
+        ["parse latency p95", f"{served['p95_ms']:.1f} ms", f"<= {TARGET_P95_MS} ms", ok(served["p95_ms"], TARGET_P95_MS, False)],
+        ["parse latency max", f"{served['max_ms']:.1f} ms", "-", ""],
+        ["peak RSS serving (ru_maxrss after load + parses)", f"{served['peak_rss_mb']:.0f} MB", f"<= {TARGET_RSS_MB:.0f} MB", ok(served["peak_rss_mb"], TARGET_RSS_MB, False)],
+        ["Rasa model vs bench pipeline: same top intent", f"{agree}/{len(chosen)}", "all", "PASS" if agree == len(chosen) else "FAIL"],
+        ["Rasa model vs bench pipeline: max |confidence diff|", f"{delta:.2e}", "< 1e-6", "PASS" if delta < 1e-6 else "FAIL"],
+    ]
+    print(table(["measure", "value", "target", ""], rows))
+    return {**trained, **{k: v for k, v in served.items() if k != "results"}}
+
+
+def print_targets(summary: Dict[Any, Any], speed: Optional[Dict[str, Any]], have_diet: bool) -> None:
+    rows = []
+    for lang in LANGS:
+        for kind, label in (("held", "held-out"), ("cv", f"CV {FOLDS} folds")):
+            s = summary[("this pipeline", lang, kind)]
+            rows.append([f"{lang} macro-F1 ({label})", s.macro_f1, f">= {common.TARGET_MACRO_F1[lang]:.2f}", ok(s.macro_f1, common.TARGET_MACRO_F1[lang])])
+            rows.append([f"{lang} min urgent recall ({label})", s.urgent_min(), f">= {common.TARGET_URGENT_RECALL:.2f}", ok(s.urgent_min(), common.TARGET_URGENT_RECALL)])
+    if have_diet:
+        for kind, label in (("held", "held-out"), ("cv_diet", "CV same folds")):
+            ours = summary[("this pipeline", "km", kind)].macro_f1
+            theirs = summary[("Rasa default", "km", kind)].macro_f1
+            rows.append([f"km macro-F1 margin over Rasa default ({label})", f"{100 * (ours - theirs):+.1f} pts", f">= +{100 * common.TARGET_KM_MARGIN:.0f} pts", ok(ours - theirs, common.TARGET_KM_MARGIN - 1e-9)])
+    if speed:
+        rows.append(["training time", f"{speed['seconds']:.0f} s", f"<= {TARGET_TRAIN_S} s", ok(speed["seconds"], TARGET_TRAIN_S, False)])
+        rows.append(["load time", f"{speed['load_seconds']:.1f} s", f"<= {TARGET_LOAD_S} s", ok(speed["load_seconds"], TARGET_LOAD_S, False)])
+        rows.append(["parse p95", f"{speed['p95_ms']:.1f} ms", f"<= {TARGET_P95_MS} ms", ok(speed["p95_ms"], TARGET_P95_MS, False)])
+        rows.append(["peak RSS serving", f"{speed['peak_rss_mb']:.0f} MB", f"<= {TARGET_RSS_MB:.0f} MB", ok(speed["peak_rss_mb"], TARGET_RSS_MB, False)])
+    print()
+    print(table(["target (from the issue)", "value", "target", ""], rows, "== Targets: this pipeline"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+    sys.exit(0)

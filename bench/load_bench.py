@@ -151,7 +151,12 @@ class BotProcess:
         self.proc: Optional[subprocess.Popen] = None
         self.started = 0.0
 
-    def start(self) -> "BotProcess":
+    def start(self, wal: bool = False) -> "BotProcess":
+        if wal:  # journal_mode=WAL is kept in the file, so every connection the bot opens uses it
+            import sqlite3
+
+            with sqlite3.connect(self.db_path) as db:
+                db.execute("PRAGMA journal_mode=WAL")
         self.log = open(self.log_path, "ab")
         self.started = time.monotonic()
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=str(ROOT), env=self.env,
@@ -222,6 +227,33 @@ class BotProcess:
         self.log.close()
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes on this machine have used (user+nice+system+irq+softirq+steal)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used over a phase by the bot, by this process (stand-in and load), and by everything else."""
+
+    def __init__(self, bot: "BotProcess") -> None:
+        self.bot = bot
+        self.t0, self.bot0, self.own0, self.all0 = time.monotonic(), bot.cpu_seconds(), self._own(), machine_busy_seconds()
+
+    @staticmethod
+    def _own() -> float:
+        t = os.times()
+        return t.user + t.system
+
+    def finish(self) -> Tuple[float, float]:
+        """(bot CPU seconds, other processes' CPU as a share of the machine's cores)."""
+        wall = time.monotonic() - self.t0
+        bot = self.bot.cpu_seconds() - self.bot0
+        others = machine_busy_seconds() - self.all0 - bot - (self._own() - self.own0)
+        return bot, max(0.0, others) / (wall * (os.cpu_count() or 1)) if wall else 0.0
 
 
 # ------------------------------------------------------------------------------ delivering updates
@@ -320,6 +352,7 @@ class Result:
     latencies_ms: List[float] = field(default_factory=list)
     lost: int = 0
     duplicated: int = 0
+    others_busy: float = 0.0
     errors: int = 0
     cpu_ms_per_msg: float = 0.0
     peak_rss_mb: float = 0.0
@@ -394,7 +427,7 @@ def paced(bot: BotProcess, api: FakeBotAPI, deliver: Deliverer, plan: List[List[
     order = [p[r] for r in range(rounds) for p in plan if r < len(p)]
     rng = random.Random(SEED)
     replies = Replies(api)
-    cpu0 = bot.cpu_seconds()
+    meter = CpuMeter(bot)
     t = time.monotonic() + 0.2
     for m in order:
         now = time.monotonic()
@@ -406,7 +439,8 @@ def paced(bot: BotProcess, api: FakeBotAPI, deliver: Deliverer, plan: List[List[
             bot.check_alive()
         t += rng.expovariate(rate)
     settle(replies, order, bot, quiet=20.0, limit=300.0)
-    result.cpu_ms_per_msg = (bot.cpu_seconds() - cpu0) * 1000 / len(order)
+    cpu, result.others_busy = meter.finish()
+    result.cpu_ms_per_msg = cpu * 1000 / len(order)
     score(result, order, replies, expected_counts(order, replies))
     result.errors = replies.failed + deliver.failures()
     return order
@@ -415,7 +449,7 @@ def paced(bot: BotProcess, api: FakeBotAPI, deliver: Deliverer, plan: List[List[
 def burst(bot: BotProcess, api: FakeBotAPI, deliver: Deliverer, plan: List[List[Message]], result: Result) -> List[Message]:
     """Closed loop: every user sends their next message as soon as the previous one is answered."""
     replies = Replies(api)
-    cpu0 = bot.cpu_seconds()
+    meter = CpuMeter(bot)
     nxt = {id(p): 0 for p in plan}
     by_chat: Dict[int, List[Message]] = {}
     everything = [m for p in plan for m in p]
@@ -441,7 +475,8 @@ def burst(bot: BotProcess, api: FakeBotAPI, deliver: Deliverer, plan: List[List[
         time.sleep(0.005)
     sent = [m for m in everything if m.pushed]
     settle(replies, sent, bot, quiet=20.0, limit=300.0)
-    result.cpu_ms_per_msg = (bot.cpu_seconds() - cpu0) * 1000 / max(1, len(sent))
+    cpu, result.others_busy = meter.finish()
+    result.cpu_ms_per_msg = cpu * 1000 / max(1, len(sent))
     score(result, sent, replies, expected_counts(sent, replies))
     result.lost += len(everything) - len(sent)  # never sent: their previous message went unanswered
     result.messages = len(everything)
@@ -464,7 +499,7 @@ def run_config(mode: str, nlu: str, args, texts, model_dir: Path, workdir: Path)
     results: List[Result] = []
     deliver = None
     try:
-        bot.start()
+        bot.start(wal=args.sqlite_wal)
         bot.wait_ready()
         deliver = Deliverer(api, bot)
         chat = CHAT_BASE
@@ -533,6 +568,8 @@ def median_result(results: List[Result]) -> Result:
     out.duplicated = int(med([r.duplicated for r in results]))
     out.errors = int(med([r.errors for r in results]))
     out.cpu_ms_per_msg = med([r.cpu_ms_per_msg for r in results])
+    out.replies = int(med([r.replies for r in results]))
+    out.others_busy = med([r.others_busy for r in results])
     out.peak_rss_mb = med([r.peak_rss_mb for r in results])
     return out
 
@@ -547,13 +584,18 @@ def print_tables(results: List[Result], cold: Dict[str, List[Tuple[float, float]
     rows = []
     for r in results:
         rows.append([r.mode, r.nlu, r.phase, r.messages, f"{r.throughput:.1f}", f"{pct(r, 50):.0f}", f"{pct(r, 95):.0f}",
-                     f"{pct(r, 99):.0f}", f"{r.cpu_ms_per_msg:.1f}", f"{r.peak_rss_mb:.0f}", r.lost, r.duplicated, r.errors])
-    print(table(["mode", "nlu", "phase", "msgs", "msg/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms/msg", "peak RSS MB",
-                 "lost", "dup", "errors"], rows,
+                     f"{pct(r, 99):.0f}", f"{r.replies / max(1, r.answered):.2f}", f"{r.cpu_ms_per_msg:.1f}",
+                     f"{1000 / r.cpu_ms_per_msg:.0f}" if r.cpu_ms_per_msg else "-", f"{r.peak_rss_mb:.0f}",
+                     r.lost, r.duplicated, r.errors, f"{r.others_busy:.0%}"])
+    print(table(["mode", "nlu", "phase", "msgs", "msg/s", "p50 ms", "p95 ms", "p99 ms", "replies/msg", "CPU ms/msg",
+                 "CPU cap msg/s", "peak RSS MB", "lost", "dup", "errors", "others busy"], rows,
                 title=f"\nLoad: {args.users} users x {args.messages} messages (paced), {args.burst_users} x {args.messages} (burst), "
                       "Khmer and English mixed; the real bot process against the local stand-in"))
     print("msg/s: answered messages / (last first reply - first message sent); latency: update sent -> first "
-          "sendMessage at the stand-in; errors: failed sendMessage + failed webhook POSTs + ERROR log lines")
+          "sendMessage at the stand-in;\nCPU cap: 1000 / CPU ms per message, what one core could do if nothing else "
+          "waited (the bot's handlers run on one event loop);\nerrors: failed sendMessage + failed webhook POSTs + "
+          "ERROR log lines; others busy: CPU used by other processes on this machine during the phase, share of all cores "
+          "(figures are only comparable when it is near 0%)")
     if cold:
         rows = []
         for nlu, runs in cold.items():
@@ -589,6 +631,8 @@ def parse_args(argv: Sequence[str]):
     parser.add_argument("--db-dir", type=Path, default=None,
                         help="where the bot's SQLite files go (default: a temporary directory on disk); "
                              "/dev/shm shows the cost of the disk's fsyncs")
+    parser.add_argument("--sqlite-wal", action="store_true",
+                        help="create the bot's SQLite file in WAL mode first (fewer fsyncs per commit)")
     args = parser.parse_args(list(argv))
     if args.quick:
         args.users, args.messages, args.burst_users = 50, 4, 20

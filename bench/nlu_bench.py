@@ -304,11 +304,32 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             print(table(["intent", "missed", "predicted instead", "false alarms", "true intent of false alarms"], rows,
                         f"-- {lang}: the same for Rasa default (DIET)"))
 
+    write_errors(train, project)
     threshold, ambiguity = print_fallback(heldout, project["names"], project["held_p"], train, project["oof"])
 
     speed = None if args.no_speed else print_speed(heldout, project)
     print_targets(summary, speed, diet is not None)
     return {"summary": summary, "threshold": threshold, "ambiguity": ambiguity, "speed": speed}
+
+
+def write_errors(train: List[Example], project: Dict[str, Any]) -> None:
+    """Every cross-validation error of this pipeline, most confident first: where to look for weak data."""
+    RESULTS.mkdir(exist_ok=True)
+    names, oof = project["names"], project["oof"]
+    for lang in LANGS:
+        rows = []
+        for i, e in enumerate(train):
+            if e.lang != lang or project["cv_pred"][i] == e.intent:
+                continue
+            p = oof[i]
+            rows.append((p.max(), e.intent, project["cv_pred"][i], p[names.index(e.intent)], e.text))
+        rows.sort(reverse=True)
+        path = RESULTS / f"cv_errors_{lang}.tsv"
+        with path.open("w", encoding="utf-8") as out:
+            out.write("confidence\tlabel\tpredicted\tp(label)\ttext\n")
+            for conf, label, pred, p_label, text in rows:
+                out.write(f"{conf:.2f}\t{label}\t{pred}\t{p_label:.2f}\t{' '.join(text.split())}\n")
+        print(f"{lang}: {len(rows)} cross-validation errors written to {path.relative_to(common.ROOT)}")
 
 
 def print_speed(heldout: List[Example], project: Dict[str, Any]) -> Dict[str, Any]:

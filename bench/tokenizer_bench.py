@@ -23,9 +23,9 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 def _nltk():
     import logging
 
-    logging.getLogger("khmer-nltk").setLevel(logging.ERROR)
     from khmernltk import word_tokenize
 
+    logging.getLogger("khmer-nltk").setLevel(logging.ERROR)  # after the import, which sets it to INFO
     return word_tokenize
 
 

@@ -10,7 +10,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 from bot.settings import Settings
 
@@ -18,16 +18,17 @@ HEARTBEAT = Path(tempfile.gettempdir()) / "caregiver-bot.heartbeat"
 MAX_AGE = 180.0  # seconds; the loop beats at least every 60
 
 
-def beat(path: Path = HEARTBEAT) -> None:
+def beat(path: Optional[Path] = None) -> None:
     try:
-        path.write_text(f"{time.time():.0f}\n")
+        (path or HEARTBEAT).write_text(f"{time.time():.0f}\n")
     except OSError:  # a read-only /tmp must not stop the bot; the check then reports it
         pass
 
 
-def check(settings: Settings, heartbeat: Path = HEARTBEAT, max_age: float = MAX_AGE,
+def check(settings: Settings, heartbeat: Optional[Path] = None, max_age: float = MAX_AGE,
           timeout: float = 3.0) -> Tuple[bool, str]:
     """(healthy, one line saying why)."""
+    heartbeat = heartbeat or HEARTBEAT
     if settings.webhook_mode:
         host = settings.listen_host
         if host in ("", "0.0.0.0", "::"):

@@ -71,7 +71,7 @@ free_port() {
 # PostgreSQL refuses to run as root: as root, its commands run as the postgres user.
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")  # from /: the checkout may be closed to that user
   else
     "$@"
   fi

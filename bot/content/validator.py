@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 import yaml
 
 from bot.content.loader import (
-    LESSON_FIELDS, ContentError, parse_helplines, parse_lesson, read_document,
+    LESSON_FIELDS, Document, parse_helplines, parse_lesson, read_document,
 )
 from bot.content.models import LANGUAGES, Library
 
@@ -60,7 +60,6 @@ _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
 _TAG_LIKE = re.compile(r"</?[A-Za-z][^<>]*>")
 _ATTRIBUTE = re.compile(r"""([^\s=/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_ENTITY_LIKE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|edu|kh|uk|au|int|io|me)\b\S*",
                   re.IGNORECASE)
 _DIGITS = "0-9\u17e0-\u17e9"
@@ -203,38 +202,41 @@ class _Checker:
         self.problems.append(Problem(path, line, WARNING, message))
 
     def read(self, path: Path) -> Optional[_Doc]:
-        """Parse one file; a file that cannot be parsed is reported and gives None."""
+        """Parse one file as bot.content.loader does; report what stops it and give None."""
         try:
-            document = read_document(path)
-        except ContentError as error:
-            message = error.message
-            if message.startswith("YAML syntax"):
-                message += (". Check the indentation, and put text that contains ': ' or starts"
-                            " with a quote, [ or { in double quotes")
-            self.error(path, error.line, message)
-            return None
-        except yaml.YAMLError as error:  # e.g. a control character the YAML reader refuses
-            position = getattr(error, "position", None)
-            line = 1
-            if position is not None:
-                try:
-                    line = path.read_text(encoding="utf-8")[:position].count("\n") + 1
-                except (OSError, UnicodeDecodeError):
-                    pass
-            self.error(path, line, f"the file has a character YAML does not allow ({getattr(error, 'reason', error)});"
-                                   " retype the line without it")
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            self.error(path, line, f"the file is not UTF-8 text ({error.reason}): save it as UTF-8"
+                                   " (in your editor: Save with encoding, UTF-8)")
             return None
         except OSError as error:
             self.error(path, 1, f"the file cannot be read ({error.strerror or error})")
             return None
+        hint = (". Check the indentation, and put text that contains ': ' or starts with a quote,"
+                " [ or { in double quotes")
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            loader = yaml.SafeLoader("")
+            data = loader.construct_document(node) if node is not None else None
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            self.error(path, mark.line + 1 if mark else 1, f"YAML syntax: {error.problem or error}{hint}")
+            return None
+        except yaml.YAMLError as error:  # e.g. a control character the YAML reader refuses
+            position = getattr(error, "position", None)
+            line = text[:position].count("\n") + 1 if isinstance(position, int) else 1
+            self.error(path, line, f"the file has a character YAML does not allow ({getattr(error, 'reason', error)}):"
+                                   " retype the line without it")
+            return None
         except (ValueError, TypeError, OverflowError) as error:  # e.g. a date like 2026-13-10
-            line, value = _bad_scalar(path.read_text(encoding="utf-8"))
+            line, value = _bad_scalar(node)
             if value is not None:
                 self.error(path, line, f"'{value}' is not a real date: write dates like 2026-11-29 (year-month-day)")
             else:
                 self.error(path, line, f"a value cannot be read ({error})")
             return None
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
         nodes: Dict[Tuple, yaml.Node] = {}
         key_lines: Dict[Tuple, int] = {}
         duplicates: List = []
@@ -244,7 +246,7 @@ class _Checker:
             where = f" in {_label(key_path)}" if key_path else ""
             self.error(path, line, f"'{name}'{where} is written twice (lines {first_line} and {line}):"
                                    " keep one, only the last one counts")
-        return _Doc(path, document.data, nodes, key_lines)
+        return _Doc(path, data, nodes, key_lines)
 
     # -- the whole folder
     def run(self) -> None:
@@ -535,7 +537,7 @@ class _Checker:
 
     def check_plain(self, doc: _Doc, key_path: Tuple, value: str) -> None:
         label = _label(key_path)
-        match = _TAG_LIKE.search(value) or _ENTITY_LIKE.search(value)
+        match = _TAG_LIKE.search(value) or _ENTITY.search(value)
         if match:
             self.error(doc.path, doc.text_line(key_path, value, match.start()),
                        f"{label} is shown as plain text, so '{match.group(0)}' would appear as written:"
@@ -806,7 +808,7 @@ def telegram_length(text: str) -> int:
 
 def script_counts(text: str) -> Tuple[int, int]:
     """(Khmer letters, Latin letters) in text, ignoring tags, entities and web addresses."""
-    plain = _URL.sub(" ", _ENTITY_LIKE.sub(" ", _TAG_LIKE.sub(" ", text)))
+    plain = _URL.sub(" ", _ENTITY.sub(" ", _TAG_LIKE.sub(" ", text)))
     khmer = sum(1 for c in plain if "\u1780" <= c <= "\u17d3")
     latin = sum(1 for c in plain if c.isalpha() and c < "\u0250")
     return khmer, latin
@@ -843,7 +845,7 @@ def _blank(text: str, pattern: re.Pattern) -> str:
     return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
-def _bad_scalar(text: str) -> Tuple[int, Optional[str]]:
+def _bad_scalar(root: Optional[yaml.Node]) -> Tuple[int, Optional[str]]:
     """(line, value) of the first date-like value YAML cannot turn into a date."""
     def walk(node: yaml.Node) -> Optional[yaml.Node]:
         if isinstance(node, yaml.ScalarNode):
@@ -861,7 +863,6 @@ def _bad_scalar(text: str) -> Tuple[int, Optional[str]]:
                 return found
         return None
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
     bad = walk(root) if root is not None else None
     return (bad.start_mark.line + 1, bad.value) if bad is not None else (1, None)
 
@@ -885,9 +886,7 @@ class _Untranslated:
         return singular if n == 1 else plural
 
 
-def _as_document(doc: _Doc):
-    from bot.content.loader import Document
-
+def _as_document(doc: _Doc) -> Document:
     lines = dict(doc.key_lines)
     for key_path, node in doc.nodes.items():
         lines.setdefault(key_path, node.start_mark.line + 1)

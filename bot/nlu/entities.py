@@ -82,9 +82,11 @@ class GazetteerEntityExtractor(EntityExtractorMixin, GraphComponent):
 
     def _compile(self) -> None:
         # Latin spellings must match whole words; Khmer ones may sit inside a word,
-        # since the segmenter can join a name to its neighbours.
+        # since the segmenter can join a name to its neighbours. Khmer ones are matched
+        # on the compact form (words joined without spaces), so they are stored compact
+        # too: the segmenter splits some names (តិកតុក -> "តិក តុក").
         latin = {k: v for k, v in self.spellings.items() if not _has_khmer(k)}
-        self._khmer = sorted(((k, v) for k, v in self.spellings.items() if _has_khmer(k)),
+        self._khmer = sorted(((k.replace(" ", ""), v) for k, v in self.spellings.items() if _has_khmer(k)),
                              key=lambda kv: -len(kv[0]))
         self._latin = [(re.compile(rf"(?<!\S){re.escape(k)}(?!\S)"), v)
                        for k, v in sorted(latin.items(), key=lambda kv: -len(kv[0]))]
@@ -97,8 +99,12 @@ class GazetteerEntityExtractor(EntityExtractorMixin, GraphComponent):
         spellings = {}
         for variant, value in training_data.entity_synonyms.items():
             spellings[khmer_text.normalise(variant)] = value
+        # A canonical name of two words (free_fire, google_meet) also counts spelled with a
+        # space. One-word names count only when the synonym block lists them, so a value
+        # such as `line` (listed only as "line app") does not match the ordinary word.
         for value in set(training_data.entity_synonyms.values()):
-            spellings.setdefault(khmer_text.normalise(value.replace("_", " ")), value)
+            if "_" in value:
+                spellings.setdefault(khmer_text.normalise(value.replace("_", " ")), value)
         self.spellings = {k: v for k, v in spellings.items() if k}
         self._compile()
         with self._model_storage.write_to(self._resource) as directory:
@@ -141,6 +147,8 @@ class GazetteerEntityExtractor(EntityExtractorMixin, GraphComponent):
                 at = compact.find(spelling, at + len(spelling))
         for pattern in _AGE_PATTERNS:
             for m in pattern.finditer(compact):
+                if m.start() and owner[m.start() - 1] == owner[m.start()]:
+                    continue  # starts inside a word: "message 5" is not "age 5", "often" has no "ten"
                 number = m.group(1)
                 age = int(number) if number.isdigit() else _NUMBER_WORDS[number]
                 if 0 < age < 19:

@@ -18,9 +18,10 @@ def tracker_store(database_url: str, domain=None):
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return SQLTrackerStore(domain=domain, dialect="sqlite", db=url.database)
-    dialect = url.drivername  # "postgresql" or e.g. "postgresql+psycopg2"
+    # "postgresql" whatever the URL spelled: psycopg2 is the driver, and Rasa only sizes its
+    # connection pool for that exact name.
     return SQLTrackerStore(
-        domain=domain, dialect=dialect, host=url.host, port=url.port, db=url.database,
+        domain=domain, dialect="postgresql", host=url.host, port=url.port, db=url.database,
         username=url.username, password=url.password, query=dict(url.query) or None,
     )
 

@@ -22,16 +22,19 @@ WEBHOOK_PATH = "/telegram"
 async def housekeeping(parts: Parts) -> None:
     """Reload edited content and purge data past its retention, in the background."""
     settings = parts.settings
-    last_purge = 0.0
+    last_purge = -float("inf")  # purge soon after start, then hourly
     while True:
         health.beat()  # for `python -m bot healthcheck` in polling mode
         await asyncio.sleep(settings.content_reload_seconds or 60)
-        if settings.content_reload_seconds:
-            await asyncio.to_thread(parts.content.reload_if_changed)
-        if time.monotonic() - last_purge > 3600:
-            last_purge = time.monotonic()
-            removed = await asyncio.to_thread(parts.store.purge, settings.retention_days)
-            logger.info("retention: %d old rows removed", removed)
+        try:
+            if settings.content_reload_seconds:
+                await asyncio.to_thread(parts.content.reload_if_changed)
+            if time.monotonic() - last_purge > 3600:
+                last_purge = time.monotonic()
+                removed = await asyncio.to_thread(parts.store.purge, settings.retention_days)
+                logger.info("retention: %d old rows removed", removed)
+        except Exception:  # e.g. the database away for a moment: try again next round
+            logger.exception("housekeeping failed")
 
 
 def on_startup(parts: Parts):

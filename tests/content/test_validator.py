@@ -201,7 +201,7 @@ def test_yaml_colon_in_step_explains_quotes(content):
 def test_file_that_is_not_utf8(content):
     (content / "en" / "a.yml").write_bytes(EN_A.replace("Lesson A", "Leçon A").encode("latin-1"))
     problem = find(problems(content), "en/a.yml", "not UTF-8")
-    assert problem.line == 1
+    assert problem.line == LINE["title"]
 
 
 def test_empty_lesson_file(content):
@@ -435,6 +435,12 @@ def test_review_date_in_the_past_is_a_warning(content):
     assert problem.line == LINE["review_by"]
     assert str(problem).split(": ", 1)[1].startswith("warning: the review date 2026-03-01 has passed")
     assert error_lines(content) == []
+
+
+def test_date_that_does_not_exist(content):
+    edit(content, "km/a.yml", "reviewed: 2026-01-10", "reviewed: 2026-02-30")
+    problem = find(problems(content), "km/a.yml", "'2026-02-30' is not a real date")
+    assert problem.line == LINE["reviewed"]
 
 
 def test_review_by_before_reviewed_is_an_error(content):

@@ -216,6 +216,14 @@ def _decode_param(key: str, value: str) -> Any:
         return value
 
 
+def _json_bytes(value: Any) -> bytes:
+    """UTF-8 JSON; text with lone surrogates (e.g. "\\ud800") goes as \\u escapes, as JSON allows."""
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True).encode("ascii")
+
+
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -587,8 +595,7 @@ class FakeBotAPI:
             call.status = status
             call.result = body.get("result") if body.get("ok") else body
             self._cond.notify_all()
-        return web.Response(status=status, content_type="application/json",
-                            body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        return web.Response(status=status, content_type="application/json", body=_json_bytes(body))
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
@@ -1329,7 +1336,7 @@ class FakeBotAPI:
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = str(secret)
-        body = json.dumps(update, ensure_ascii=False).encode("utf-8")
+        body = _json_bytes(update)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
             async with session.post(target, data=body, headers=headers) as response:
                 text = await response.text()

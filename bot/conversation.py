@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 from bot import callbacks, metrics, text_input
 from bot.content import render
 from bot.content.loader import ContentStore
-from bot.content.models import TOPICS
+from bot.content.models import TOPICS, Lesson
 from bot.engine import EMPTY, FALLBACK_INTENT, Engine, Parse
 from bot.i18n import LANGUAGES, Translator, language_name, negotiate
 from bot.nlu.khmer_text import script_share
@@ -108,17 +108,14 @@ class Conversation:
         _ = self.tr(lang).gettext
         action = callbacks.parse(data)
         library = self.content.library
-        if action is None or (action.kind in ("lesson", "more", "feedback") and not library.has(action.arg)):
+        if not self._active(action, lang):
             return Turn((self.menu(lang),), _("That button is no longer active. Here is the menu."))
         if action.kind == "lesson":
             self.store.count("topic", action.arg)
             return Turn((self.lesson(action.arg, lang),))
         if action.kind == "more":
             lesson = library.lesson(action.arg, lang)
-            part = int(action.extra)
-            if part > len(lesson.more):
-                return Turn((self.lesson(action.arg, lang),))
-            return Turn((render.more_message(lesson, part, library, self.tr(lang)),))
+            return Turn((render.more_message(lesson, int(action.extra), library, self.tr(lang)),))
         if action.kind == "feedback":
             self.store.count(f"feedback_{action.extra}", action.arg)
             return Turn((), _("Thank you for telling us."))
@@ -130,25 +127,46 @@ class Conversation:
         # "none of these": the menu, and a person to talk to
         return Turn((self.menu(lang), self.someone_to_talk_to(lang)))
 
-    def on_media(self, who: str, kind: str, language_code: Optional[str]) -> Turn:
-        """Media is never downloaded: photos, videos and files get guidance, the rest the menu."""
-        lang = self.language(who, language_code)
+    def on_media(self, who: str, kind: str, language_code: Optional[str], caption: str = "") -> Turn:
+        """Media is never downloaded: photos, videos and files get guidance, the rest the menu.
+
+        A caption with danger words gets the urgent help lines first, as a message would.
+        """
+        caption = text_input.clean(caption)
+        lang = self.language_of(caption, who, language_code) if caption else self.language(who, language_code)
+        library = self.content.library
         self.store.count("media", kind)
-        if kind in MEDIA_WARNING:
-            library = self.content.library
-            lines = render.helplines_block(library, ["aple_hotline"], lang)
-            text = self.tr(lang).gettext(
-                "Please do not send photos, videos or files here: this bot does not open or keep them. "
-                "Never send or forward a sexual image of a child, even to report it; that is itself abuse material. "
-                "To report one, send the web address (URL) to the hotline, or use the app's Report button.")
-            rows = (tuple(render.topic_buttons(library, ["report_abuse", "nude_image_shared"], lang)),) + self._menu_rows(lang)
-            return Turn((Reply(f"{escape(text)}\n\n{lines}", rows),))
-        return Turn((self._reply(lang, N_("I can only read text. Please type your question, or choose a topic."), self._menu_rows(lang)),))
+        urgent = danger_topic(caption, library.danger) if caption else None
+        first = (self.urgent_help(urgent, lang),) if urgent else ()
+        if urgent:
+            self.store.count("safety_net", urgent)
+        if kind not in MEDIA_WARNING:
+            return Turn(first + (self._reply(lang, N_("I can only read text. Please type your question, or choose a topic."), self._menu_rows(lang)),))
+        lines = render.helplines_block(library, ["aple_hotline"], lang)
+        text = self.tr(lang).gettext(
+            "Please do not send photos, videos or files here: this bot does not open or keep them. "
+            "Never send or forward a sexual image of a child, even to report it; that is itself abuse material. "
+            "To report one, send the web address (URL) to the hotline, or use the app's Report button.")
+        rows = (tuple(render.topic_buttons(library, ["report_abuse", "nude_image_shared"], lang)),) + self._menu_rows(lang)
+        return Turn(first + (Reply(f"{escape(text)}\n\n{lines}", rows),))
 
     def forget(self, who: str, language_code: Optional[str]) -> Turn:
         lang = self.language(who, language_code)
         self.store.forget(who)
         return Turn((self._reply(lang, N_("Everything this bot kept about you has been erased: your language choice and your conversation history. Counts that never included who you are stay.")),))
+
+    def shared_lessons(self, who: Optional[str], query: str, language_code: Optional[str]) -> Tuple[str, Tuple[Lesson, ...]]:
+        """Inline mode: lessons matching the words, in their language (else the user's).
+
+        A share button types the lesson's id after the bot's name: that lesson comes first.
+        """
+        lang = "km" if script_share(query) > 0.5 else self.language(who, language_code)
+        library = self.content.library
+        found = library.search(query[:64], lang)
+        exact = library.lesson(query.strip(), lang) if library.has(query.strip()) else None
+        if exact is not None:
+            found = (exact,) + tuple(lesson for lesson in found if lesson.id != exact.id)
+        return lang, found[:10]
 
     # -- replies ------------------------------------------------------------------
 
@@ -212,6 +230,15 @@ class Conversation:
         return self._reply(lang, N_("For personal questions, please write to me in a private chat. In groups I answer commands and mentions only."))
 
     # -- internals ----------------------------------------------------------------
+
+    def _active(self, action: Optional[callbacks.Action], lang: str) -> bool:
+        """A button the bot could have sent: a known lesson and, for "more", a part it has."""
+        if action is None:
+            return False
+        library = self.content.library
+        if action.kind in ("lesson", "more", "feedback") and not library.has(action.arg):
+            return False
+        return action.kind != "more" or int(action.extra) <= len(library.lesson(action.arg, lang).more)
 
     def _reply(self, lang: str, message: str, rows=()) -> Reply:
         return Reply(escape(self.tr(lang).gettext(message)), tuple(rows))

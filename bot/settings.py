@@ -1,8 +1,8 @@
 """Configuration, read once from the environment into a frozen object that is passed in."""
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
@@ -79,9 +79,10 @@ class Settings:
         for name, key in (("MODEL_DIR", "model_dir"), ("CONTENT_DIR", "content_dir")):
             if get(name):
                 values[key] = Path(get(name))
-        if values["webhook_url"] and not values["webhook_secret"]:
-            # Telegram sends this back in a header so forged posts are refused.
-            values["webhook_secret"] = secrets.token_urlsafe(32)
+        if values["webhook_url"] and not values["webhook_secret"] and values["telegram_token"]:
+            # Telegram sends this back in a header so forged posts are refused. Derived from
+            # the token, so every instance behind a load balancer agrees without configuration.
+            values["webhook_secret"] = hashlib.sha256(b"webhook:" + values["telegram_token"].encode()).hexdigest()
         return cls(**values)
 
 

@@ -22,6 +22,9 @@ def test_environment_is_read_once_into_a_frozen_object():
     assert settings.database_url == "postgresql://u:p@db/bot"
     assert settings.webhook_mode and settings.webhook_secret  # a secret is made when none is given
     assert settings.retention_days == 7
+    # instances behind one load balancer derive the same secret from the same token
+    assert settings.webhook_secret == Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:abc", "WEBHOOK_URL": "https://x"}).webhook_secret
+    assert settings.webhook_secret != Settings.from_env({"TELEGRAM_BOT_TOKEN": "2:abc", "WEBHOOK_URL": "https://x"}).webhook_secret
     with pytest.raises(Exception):
         settings.retention_days = 1
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
@@ -13,7 +15,6 @@ from bot import metrics
 from bot.conversation import Turn
 from bot.content.render import share_card
 from bot.flood import DROP, NOTICE
-from bot.nlu.khmer_text import script_share
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import markup
 
@@ -24,6 +25,8 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 async def send(update: Update, turn: Turn) -> None:
+    if update.effective_chat is None:  # a button under a message sent in inline mode: no chat to write to
+        return
     for reply in turn.replies:
         await with_retries(lambda: update.effective_chat.send_message(reply.text, reply_markup=markup(reply)))
 
@@ -100,11 +103,12 @@ async def text(update: Update, context: BotContext) -> None:
 
 async def group_mention(update: Update, context: BotContext) -> None:
     """In groups: answer only when mentioned, and suggest a private chat."""
-    mention = f"@{context.bot.username}".casefold()
+    # "@SafetyBot" but not "@SafetyBotFans": a username ends where its letters, digits and _ do.
+    mention = re.compile(rf"@{re.escape(context.bot.username)}(?![A-Za-z0-9_])", re.IGNORECASE)
     message = update.message.text or ""
-    if mention not in message.casefold():
+    if not mention.search(message):
         return
-    question = message.casefold().replace(mention, " ")
+    question = mention.sub(" ", message)
     turn = await context.conversation.on_text(context.who(update), question, context.language_code(update))
     await send(update, Turn(turn.replies + (context.conversation.group_notice(_lang(update, context)),)))
 
@@ -113,7 +117,7 @@ async def media(update: Update, context: BotContext) -> None:
     """Photos, videos, files, voice and stickers: never downloaded; guidance instead."""
     message = update.message
     kind = next((k for k in ("photo", "video", "document", "animation", "voice", "video_note", "sticker", "audio") if getattr(message, k, None)), "other")
-    await send(update, context.conversation.on_media(context.who(update), kind, context.language_code(update)))
+    await send(update, context.conversation.on_media(context.who(update), kind, context.language_code(update), message.caption or ""))
 
 
 async def button(update: Update, context: BotContext) -> None:
@@ -128,17 +132,18 @@ async def inline(update: Update, context: BotContext) -> None:
     """`@bot words`: lessons as cards to share into a group."""
     query = update.inline_query
     conversation = context.conversation
-    lang = "km" if script_share(query.query) > 0.5 else _lang(update, context)
+    lang, lessons = conversation.shared_lessons(context.who(update), query.query, context.language_code(update))
     library = conversation.content.library
     tr = conversation.tr(lang)
     results = []
-    for lesson in library.search(query.query[:64], lang):
+    for lesson in lessons:
         card = share_card(lesson, library, tr, context.bot.username)
         results.append(InlineQueryResultArticle(
             id=f"{lang}-{lesson.id}", title=lesson.title, description=lesson.summary,
             input_message_content=InputTextMessageContent(card.text, parse_mode=ParseMode.HTML),
             reply_markup=markup(card)))
-    await query.answer(results, cache_time=300, is_personal=False)
+    # Results follow each user's language: Telegram must not show one user's cached answer to others.
+    await query.answer(results, cache_time=300, is_personal=True)
 
 
 async def edited(update: Update, context: BotContext) -> None:
@@ -159,9 +164,10 @@ async def on_error(update: object, context: BotContext) -> None:
                  exc_info=context.error)
     if not isinstance(update, Update):
         return
-    try:
-        if update.callback_query:
+    if update.callback_query:  # answered on its own: a query that was already answered fails here
+        with contextlib.suppress(Exception):
             await update.callback_query.answer()
+    try:
         if update.effective_chat and update.effective_chat.type == "private":
             await send(update, Turn((context.conversation.error_notice(_lang(update, context)),)))
     except Exception:  # the apology itself failed (network); nothing more to do

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import threading
 import time
+from html import escape
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -199,6 +200,11 @@ def data(message: Json) -> List[str]:
 
 def texts(messages: List[Json]) -> List[str]:
     return [m["text"] for m in messages]
+
+
+def heading(lesson) -> str:
+    """A lesson's title as the bot writes it: bold, HTML-escaped."""
+    return f"<b>{escape(lesson.title)}</b>"
 
 
 @pytest.fixture(scope="session")

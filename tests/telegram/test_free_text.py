@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.telegram.conftest import buttons, data, labels
+from tests.telegram.conftest import buttons, data, heading, labels
 
 QUESTIONS = {  # a question the NLU answers with a lesson, in each language
     "en": ("how many hours should my child use phone", "screen_time"),
@@ -33,7 +33,7 @@ def test_free_text_gets_a_lesson_with_related_more_feedback_and_share_buttons(tg
     library = tg.parts.content.library
     lesson = library.lesson(topic, lang)
     words = WORDS[lang]
-    assert message["text"].startswith(f"<b>{lesson.title}</b>")
+    assert message["text"].startswith(heading(lesson))
     names = labels(message)
     assert names[0] == words["more"]
     assert [library.lesson(r, lang).button for r in lesson.related] == names[1:1 + len(lesson.related)]
@@ -45,14 +45,14 @@ def test_free_text_gets_a_lesson_with_related_more_feedback_and_share_buttons(tg
     # "More" walks through the parts; the last one names the sources.
     for part, section in enumerate(lesson.more, 1):
         [more] = chat.press(words["more"] if part == 1 else f"m:{topic}:{part}").messages
-        assert more["text"].startswith(f"<b>{section.title}</b>")
+        assert more["text"].startswith(heading(section))
         assert (words["sources"] in more["text"]) == (part == len(lesson.more))
         assert (f"m:{topic}:{part + 1}" in data(more)) == (part < len(lesson.more))
 
     # A related topic opens that lesson.
     related = library.lesson(lesson.related[0], lang)
     [opened] = chat.press(related.button).messages
-    assert opened["text"].startswith(f"<b>{related.title}</b>") or opened["text"].startswith("🆘")
+    assert opened["text"].startswith(heading(related)) or opened["text"].startswith("🆘")
 
     # Was this helpful: answered with a thank-you, counted, no new message.
     before = tg.parts.store.totals().get(("feedback_up", related.id), 0)
@@ -80,7 +80,7 @@ def test_low_confidence_offers_did_you_mean_with_top_three_and_none_of_these(tg,
 
     # A suggestion opens its lesson.
     [lesson] = chat.press(topics[0]).messages
-    assert f"<b>{library.lesson(topics[0][2:], lang).title}</b>" in lesson["text"]
+    assert heading(library.lesson(topics[0][2:], lang)) in lesson["text"]
 
     # "None of these": the menu and a help line.
     chat.say(LOW_CONFIDENCE[lang])
@@ -119,13 +119,13 @@ def test_an_emergency_is_answered_with_help_lines_first(tg, lang, text):
     first = replies[0]["text"]
     assert first.startswith("🆘 <b>" + WORDS[lang]["call_now"] + "</b>")
     lesson = tg.parts.content.library.lesson("emergency", lang)
-    title = first.find(f"<b>{lesson.title}</b>")
+    title = first.find(heading(lesson))
     police = _first_position(first, "117", "1288")
     assert 0 < police and "<b>1280</b>" in first
     if title != -1:  # the lesson in the same message: after the numbers
         assert police < title and first.index("<b>1280</b>") < title
     else:  # or in the next message
-        assert any(f"<b>{lesson.title}</b>" in r["text"] for r in replies[1:])
+        assert any(heading(lesson) in r["text"] for r in replies[1:])
 
 
 @pytest.mark.parametrize("lang, text, topic", [
@@ -137,7 +137,7 @@ def test_danger_words_put_urgent_help_before_the_lesson_the_nlu_chose(tg, lang, 
     assert help_first["text"].startswith("🆘 <b>" + WORDS[lang]["call_now"] + "</b>")
     assert "<b>117</b>" in help_first["text"] and "<b>1280</b>" in help_first["text"]
     assert data(help_first) == ["l:emergency"]  # the help lines are in the text, not behind it
-    assert lesson["text"].startswith(f"<b>{tg.parts.content.library.lesson(topic, lang).title}</b>")
+    assert lesson["text"].startswith(heading(tg.parts.content.library.lesson(topic, lang)))
 
 
 @pytest.mark.parametrize("lang, text, start", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.botapi import BOT_USERNAME
-from tests.telegram.conftest import ENGLISH_GREETING, KHMER_GREETING, data
+from tests.telegram.conftest import ENGLISH_GREETING, KHMER_GREETING, data, heading
 
 
 def _inline(tg, user, query):
@@ -47,14 +47,14 @@ def test_share_button_query_finds_the_shared_lesson_first(tg, lang):
     lesson = tg.parts.content.library.lesson("stranger_contact", lang)
     assert answer["results"][0]["title"] == lesson.title
     card = answer["results"][0]["input_message_content"]["message_text"]
-    assert card.startswith(f"<b>{lesson.title}</b>")
+    assert card.startswith(heading(lesson))
     url = answer["results"][0]["reply_markup"]["inline_keyboard"][0][0]["url"]
 
     # The card's button is a deep link that opens the same lesson for the next parent.
     payload = url.split("?start=", 1)[1]
     other = tg.chat(lang)
     [opened] = other.command(f"/start {payload}")
-    assert opened["text"].startswith(f"<b>{lesson.title}</b>")
+    assert opened["text"].startswith(heading(lesson))
 
 
 def test_inline_query_with_nothing_matching_answers_an_empty_list(tg):
@@ -97,7 +97,7 @@ def test_group_mention_is_answered_with_a_private_chat_suggestion(tg, group, lan
     sent = _in_group(tg, group, tg.api.text_message(user, text, chat=group, entities=entities))
     assert len(sent) == 2
     lesson = tg.parts.content.library.lesson("screen_time", lang)
-    assert sent[0]["text"].startswith(f"<b>{lesson.title}</b>")
+    assert sent[0]["text"].startswith(heading(lesson))
     assert sent[1]["text"].startswith(private)
 
 
@@ -122,3 +122,19 @@ def test_group_edits_and_commands_for_other_bots_are_ignored(tg, group):
     tg.push(tg.api.command(user, "/help", chat=group))
     sent = _in_group(tg, group, tg.api.edited_message(user, f"@{BOT_USERNAME} my son is missing", chat=group))
     assert sent == []
+
+
+def test_a_mention_of_another_account_with_a_longer_name_is_not_for_the_bot(tg, group):
+    user = tg.user("en")
+    text = f"@{BOT_USERNAME}Fans my son is addicted to his phone"
+    entities = [{"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 5}]
+    assert _in_group(tg, group, tg.api.text_message(user, text, chat=group, entities=entities)) == []
+
+
+def test_a_mention_in_the_middle_of_a_message_is_answered(tg, group):
+    user = tg.user("en")
+    text = f"my son is addicted to his phone, what do you think @{BOT_USERNAME.lower()}?"
+    offset = text.index("@")
+    entities = [{"type": "mention", "offset": offset, "length": len(BOT_USERNAME) + 1}]
+    sent = _in_group(tg, group, tg.api.text_message(user, text, chat=group, entities=entities))
+    assert len(sent) == 2 and sent[1]["text"].startswith("For personal questions")

@@ -38,7 +38,7 @@ def _assert_never_fetched_or_logged(tg, mark, update, caplog):
 def test_photos_videos_and_documents_get_reporting_guidance_and_are_never_fetched(tg, caplog, lang, kind):
     caplog.set_level(logging.INFO)
     chat = tg.chat(lang)
-    update = tg.api.media_message(chat.user, kind, caption="look at this")
+    update = tg.api.media_message(chat.user, kind, caption={"km": "មើលនេះ", "en": "look at this"}[lang])
     mark = tg.api.mark()
     [reply] = chat.push(update)
     start, url = GUIDANCE[lang]
@@ -48,6 +48,23 @@ def test_photos_videos_and_documents_get_reporting_guidance_and_are_never_fetche
     assert "l:emergency" in data(reply)
     _assert_never_fetched_or_logged(tg, mark, update, caplog)
     assert tg.parts.store.totals()[("media", kind)] >= 1
+
+
+@pytest.mark.parametrize("lang, caption, call_now", [
+    ("en", "my daughter is missing, this is her photo", "Call now if a child is in danger:"),
+    ("km", "កូនស្រីខ្ញុំបាត់ខ្លួន នេះរូបគាត់", "បើកុមារកំពុងមានគ្រោះថ្នាក់ សូមហៅឥឡូវនេះ៖"),
+])
+def test_a_caption_with_danger_words_gets_the_help_lines_first(tg, caplog, lang, caption, call_now):
+    caplog.set_level(logging.INFO)
+    chat = tg.chat("km" if lang == "en" else "en")  # the caption's language wins, as for text
+    update = tg.api.photo_message(chat.user, caption=caption)
+    mark = tg.api.mark()
+    urgent, guidance = chat.push(update)
+    assert urgent["text"].startswith(f"🆘 <b>{call_now}</b>")
+    assert "<b>117</b>" in urgent["text"] and "<b>1280</b>" in urgent["text"]
+    assert guidance["text"].startswith(GUIDANCE[lang][0])
+    _assert_never_fetched_or_logged(tg, mark, update, caplog)
+    assert caption not in "\n".join(r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("lang", ["km", "en"])

@@ -55,8 +55,16 @@ def test_edited_messages_are_handled_without_a_second_answer(tg, lang):
 
 @pytest.mark.parametrize("make", [
     lambda api, user: api.unknown_update(),
-    lambda api, user: api.unknown_update("message_reaction_count", {"weird": True}),
+    lambda api, user: api.unknown_update("business_future_kind", {"weird": True}),
+    lambda api, user: api.unknown_update("message_reaction_count", {
+        "chat": api.private_chat(user), "message_id": 1, "date": 1767225600,
+        "reactions": [{"type": {"type": "emoji", "emoji": "👍"}, "total_count": 2}]}),
     lambda api, user: api.chat_boost(),
+    lambda api, user: {"channel_post": {"message_id": 7, "date": 1767225600, "text": "hello parents",
+                                        "chat": {"id": -1009999, "type": "channel", "title": "News"}}},
+    lambda api, user: {"edited_channel_post": {"message_id": 7, "date": 1767225600, "text": "hello",
+                                               "edit_date": 1767225601,
+                                               "chat": {"id": -1009999, "type": "channel", "title": "News"}}},
     lambda api, user: api.my_chat_member(user, "kicked"),
     lambda api, user: api.my_chat_member(user, "member", "kicked"),
 ])
@@ -167,3 +175,9 @@ def test_too_many_messages_get_exactly_one_polite_notice(tg, lang, notice):
     # Button presses are still answered while the user is over the limit.
     press = chat.press_data("menu:now")
     assert press.notice is None and press.messages
+
+
+@pytest.mark.parametrize("lang, start", [("km", "ខ្ញុំមិនអាចអានសារនោះបានទេ"), ("en", "I could not read that message")])
+def test_a_message_with_nothing_to_read_gets_the_menu(tg, lang, start):
+    [reply] = tg.chat(lang).say("👍 🙏 ?!")
+    assert reply["text"].startswith(start) and "menu:now" in data(reply)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.telegram.conftest import ENGLISH_GREETING, KHMER_GREETING, buttons, data, labels
+from tests.telegram.conftest import ENGLISH_GREETING, KHMER_GREETING, buttons, data, heading, labels
 
 LANGUAGE_BUTTONS = ["ភាសាខ្មែរ", "English"]
 
@@ -68,7 +68,7 @@ def test_deep_link_opens_a_lesson_in_the_users_language(tg, language_code):
     chat = tg.chat(language_code)
     [message] = chat.command("/start lesson_screen_time")
     lesson = tg.parts.content.library.lesson("screen_time", language_code)
-    assert message["text"].startswith(f"<b>{lesson.title}</b>")
+    assert message["text"].startswith(heading(lesson))
     assert "m:screen_time:1" in data(message)
     assert tg.parts.store.totals()[("deep_link", "lesson_screen_time")] >= 1
 

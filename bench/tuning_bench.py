@@ -67,6 +67,12 @@ def variants(base: Dict[str, Any]) -> List[Variant]:
         ("min_df=2 on both vectorizers", {}, None, set_params(features__words__min_df=2, features__chars__min_df=2)),
         ("words from raw and normalised text", {}, raw_and_norm_words, with_raw_words),
     ]
+    # Combinations of the single changes that did not lose.
+    out += [
+        ("C=30, char_wb 1-5", {"C": 30.0, "char_ngram_max": 5}, None, None),
+        ("word n-grams 1-1, char_wb 1-5", {"word_ngram_max": 1, "char_ngram_max": 5}, None, None),
+        ("word n-grams 1-1, C=30, char_wb 1-5", {"word_ngram_max": 1, "C": 30.0, "char_ngram_max": 5}, None, None),
+    ]
     return out
 
 

@@ -27,7 +27,8 @@ def negotiate(language_code: Optional[str]) -> str:
     """The bot language for a Telegram language_code ('km', 'en-US', ...); Khmer when unsure."""
     if not language_code:
         return DEFAULT_LANGUAGE
-    return negotiate_locale([language_code.replace("_", "-")], list(LANGUAGES), sep="-") or DEFAULT_LANGUAGE
+    # Babel hands back the caller's spelling ("EN" for "EN-gb"): compare in lower case.
+    return negotiate_locale([language_code.replace("_", "-").lower()], list(LANGUAGES), sep="-") or DEFAULT_LANGUAGE
 
 
 def language_name(lang: str) -> str:

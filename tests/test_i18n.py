@@ -6,7 +6,7 @@ from bot.settings import ROOT
 
 
 @pytest.mark.parametrize("code, lang", [("km", "km"), ("km-KH", "km"), ("en", "en"), ("en-US", "en"),
-                                        ("en_GB", "en"), (None, "km"), ("fr", "km"), ("", "km")])
+                                        ("en_GB", "en"), ("EN-gb", "en"), ("KM", "km"), (None, "km"), ("fr", "km"), ("", "km")])
 def test_negotiation(code, lang):
     assert negotiate(code) == lang
 

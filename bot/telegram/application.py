@@ -11,6 +11,7 @@ from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES
 from bot.telegram import admin, handlers
 from bot.telegram.context import BotContext
+from bot.telegram.updates import UpdatesRequest
 
 COMMANDS = ("start", "menu", "language", "help", "privacy", "forget")
 MEDIA = (filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VOICE
@@ -35,6 +36,8 @@ def build_application(parts: Parts) -> Application:
         builder = builder.base_file_url(settings.telegram_file_url)
     if settings.webhook_mode:
         builder = builder.updater(None)
+    else:
+        builder = builder.get_updates_request(UpdatesRequest())
     application = builder.build()
     application.bot_data.update(conversation=parts.conversation, settings=settings,
                                 flood=FloodGuard(settings.flood_limit, settings.flood_window))
@@ -47,6 +50,8 @@ def add_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, handlers.once_per_update), group=-2)
     application.add_handler(TypeHandler(Update, handlers.flood_limit), group=-1)
     application.add_handlers([
+        # First: CommandHandler also matches edited messages, and an edit must not run a command again.
+        MessageHandler(filters.UpdateType.EDITED, handlers.edited),
         CommandHandler("start", handlers.start),
         CommandHandler("menu", handlers.menu),
         CommandHandler("language", handlers.language),
@@ -54,7 +59,6 @@ def add_handlers(application: Application) -> None:
         CommandHandler("privacy", handlers.privacy),
         CommandHandler("forget", handlers.forget),
         CommandHandler("stats", admin.stats, filters=private),  # ADMIN_IDS only; not in the command menu
-        MessageHandler(filters.UpdateType.EDITED, handlers.edited),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.text),
         MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handlers.group_mention),
         MessageHandler(private & MEDIA, handlers.media),

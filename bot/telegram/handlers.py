@@ -52,7 +52,10 @@ def _lang(update: Update, context: BotContext) -> str:
 
 
 async def once_per_update(update: Update, context: BotContext) -> None:
-    """Across restarts and instances, an update is handled at most once."""
+    """Across restarts and instances, an update is handled at most once; a message without a
+    chat (the Bot API always sends one) not at all: filters and replies need the chat."""
+    if update.effective_message is not None and update.effective_message.chat is None:
+        raise ApplicationHandlerStop
     if not context.store.claim_update(update.update_id):
         logger.info("update %s was already handled; skipped", update.update_id)
         raise ApplicationHandlerStop
@@ -159,6 +162,10 @@ def update_type(update: object) -> str:
 
 async def on_error(update: object, context: BotContext) -> None:
     """The one error handler: log with context (never the text), answer politely."""
+    if update is None and isinstance(context.error, NetworkError):
+        # A failed getUpdates (5xx, dropped connection): PTB's polling loop tries again by itself.
+        logger.warning("polling the Bot API failed (%s); retrying", type(context.error).__name__)
+        return
     metrics.ERRORS.inc()
     logger.error("handler failed: update type %s, user %s", update_type(update), context.who(update),
                  exc_info=context.error)

@@ -14,6 +14,7 @@ from bot.app import Parts, build, configure_logging
 from bot.settings import Settings
 from bot.telegram.application import build_application, register_commands
 from bot.telegram.handlers import update_type
+from bot.telegram.updates import readable
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
@@ -71,8 +72,12 @@ async def serve_webhook(parts: Parts, application: Application) -> None:
         if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != settings.webhook_secret:
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            # One PTB cannot read is answered 200 as its bare update_id: refused, Telegram would resend it for ever.
+            data = readable(await request.json())
+            update = Update.de_json(data, application.bot) if data else None
         except Exception:
+            update = None
+        if update is None:
             return web.Response(status=400)
         started = time.perf_counter()
         # Handled before answering: if this instance dies, Telegram re-sends the update

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.content.render import MENU_GROUPS
-from tests.telegram.conftest import data, labels
+from tests.telegram.tg_helpers import data, labels
 
 MENU = {
     "km": {"now": "🚨 កំពុងកើតឡើង", "prevent": "🛡 ការពារ", "help": "🤝 រកជំនួយ", "menu": "☰ ម៉ឺនុយ",

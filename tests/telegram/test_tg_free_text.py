@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.telegram.conftest import buttons, data, heading, labels
+from tests.telegram.tg_helpers import buttons, data, heading, labels
 
 QUESTIONS = {  # a question the NLU answers with a lesson, in each language
     "en": ("how many hours should my child use phone", "screen_time"),

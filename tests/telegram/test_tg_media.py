@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from tests.telegram.conftest import data, labels
+from tests.telegram.tg_helpers import data, labels
 
 GUIDANCE = {
     "km": ("សូមកុំផ្ញើរូបថត វីដេអូ ឬឯកសារមកទីនេះ", "(URL)"),

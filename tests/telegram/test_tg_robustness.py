@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from tests.telegram.conftest import data
+from tests.telegram.tg_helpers import data
 
 NO_LONGER_ACTIVE = {"km": "ប៊ូតុងនោះលែងប្រើបានហើយ។ នេះជាម៉ឺនុយ។", "en": "That button is no longer active. Here is the menu."}
 MENU_PROMPT = {"km": "សូមជ្រើសរើសប្រធានបទ ឬសរសេរសំណួររបស់អ្នកតាមពាក្យសម្ដីផ្ទាល់ខ្លួន។",
@@ -53,6 +53,20 @@ def test_edited_messages_are_handled_without_a_second_answer(tg, lang):
     assert chat.command("/help")  # and the bot still answers
 
 
+@pytest.mark.parametrize("command", ["/start", "/menu", "/forget", "/start lesson_grooming"])
+def test_an_edited_command_is_not_run_again(tg, command):
+    chat = tg.chat("en")
+    chat.command("/language")
+    chat.press("English")
+    [_] = chat.command(command)
+    edited = tg.api.edited_message(chat.user, command)
+    word = command.split()[0]
+    edited["edited_message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": len(word)}]
+    assert chat.push(edited) == []
+    if command != "/forget":
+        assert chat.language == "en"
+
+
 @pytest.mark.parametrize("make", [
     lambda api, user: api.unknown_update(),
     lambda api, user: api.unknown_update("business_future_kind", {"weird": True}),
@@ -71,6 +85,42 @@ def test_edited_messages_are_handled_without_a_second_answer(tg, lang):
 def test_unknown_and_unhandled_update_types_are_handled_without_error(tg, make):
     chat = tg.chat("en")
     mark = tg.push(make(tg.api, chat.user))
+    assert tg.api.calls_to("sendMessage", since=mark) == []
+    assert chat.command("/help")
+
+
+def _without(update, *path):
+    *parents, key = path
+    body = update
+    for name in parents:
+        body = body[name]
+    del body[key]
+    return update
+
+
+@pytest.mark.parametrize("broken", [
+    lambda api, user: _without(api.text_message(user, "no date"), "message", "date"),
+    lambda api, user: {**api.message(user, text="no date"), "edited_message": "not an object"},
+    lambda api, user: api.unknown_update("message_reaction_count", {"weird": True}),
+])
+def test_an_update_the_library_cannot_read_is_skipped_and_the_bot_keeps_answering(tg, caplog, broken):
+    caplog.set_level(logging.INFO)
+    chat = tg.chat("en")
+    poison = broken(tg.api, chat.user)
+    mark = tg.push(poison, tg.api.command(chat.user, "/help"))
+    [reply] = tg.api.sent_messages(chat.id, since=mark)
+    assert reply["text"].startswith("Write your worry")
+    assert f"update {poison['update_id']} could not be read" in caplog.text
+    assert "no date" not in caplog.text  # skipped without logging its content
+
+
+@pytest.mark.parametrize("kind", ["text", "command", "photo"])
+def test_a_message_without_a_chat_is_ignored_quietly(tg, kind):
+    chat = tg.chat("en")
+    update = {"text": lambda: tg.api.text_message(chat.user, "my son is missing"),
+              "command": lambda: tg.api.command(chat.user, "/start"),
+              "photo": lambda: tg.api.photo_message(chat.user)}[kind]()
+    mark = tg.push(_without(update, "message", "chat"))
     assert tg.api.calls_to("sendMessage", since=mark) == []
     assert chat.command("/help")
 
@@ -152,6 +202,37 @@ def test_a_failing_button_is_answered_and_apologised_for(tg, caplog, monkeypatch
     assert [m["text"][:len(APOLOGY[lang])] for m in press.messages] == [APOLOGY[lang]]
     [record] = _error_records(caplog)
     assert "callback_query" in record.getMessage()
+
+
+@pytest.mark.parametrize("lang", ["km", "en"])
+def test_a_button_whose_handler_fails_is_still_answered(tg, caplog, monkeypatch, lang):
+    tg.allow_errors = True
+    caplog.set_level(logging.INFO)
+
+    async def boom(*args, **kwargs):
+        raise RuntimeError("the database is down")
+
+    monkeypatch.setattr(tg.parts.conversation, "on_callback", boom)
+    chat = tg.chat(lang)
+    press = chat.press_data("l:grooming")
+    assert len(press.answers) == 1 and press.answers[0].ok
+    [apology] = press.messages
+    assert apology["text"].startswith(APOLOGY[lang])
+    [record] = _error_records(caplog)
+    assert "callback_query" in record.getMessage() and tg.who(chat.user) in record.getMessage()
+
+
+@pytest.mark.parametrize("status", ["502", "500", "drop"])
+def test_a_failed_poll_is_retried_and_not_reported_as_a_handler_failure(tg, caplog, status):
+    caplog.set_level(logging.INFO)
+    chat = tg.chat("en")
+    fault = tg.api.inject("getUpdates", status, times=1)
+    tg.api.wait_until_sync(lambda: fault.remaining <= 0, timeout=10)
+    [reply] = chat.command("/help")  # the next poll brings the message
+    assert reply["text"].startswith("Write your worry")
+    assert not _error_records(caplog)  # and the tg fixture checks nothing at all was logged at ERROR
+    assert any(r.levelno == logging.WARNING and r.getMessage().startswith("polling the Bot API failed")
+               and not r.exc_info for r in caplog.records)
 
 
 # ------------------------------------------------------------------------------ flood limit

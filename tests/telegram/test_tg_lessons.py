@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.content.models import LANGUAGES, TOPICS
-from tests.telegram.conftest import data, heading
+from tests.telegram.tg_helpers import data, heading
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

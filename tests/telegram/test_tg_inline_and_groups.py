@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.botapi import BOT_USERNAME
-from tests.telegram.conftest import ENGLISH_GREETING, KHMER_GREETING, data, heading
+from tests.telegram.tg_helpers import ENGLISH_GREETING, KHMER_GREETING, data, heading
 
 
 def _inline(tg, user, query):

@@ -61,7 +61,23 @@ def heldout_examples(lang: str) -> List[Example]:
 
 
 def all_training() -> List[Example]:
-    return [e for lang in LANGS for e in training_examples(lang)]
+    """Both languages, each (text, intent) once, as Rasa's loader gives them from nlu_data/.
+
+    Some English conversation examples ("hi", "ok", "menu") are in the Khmer files too;
+    Rasa trains on them once, and counting them twice would also leak between CV folds.
+    """
+    seen, out = set(), []
+    for e in (e for lang in LANGS for e in training_examples(lang)):
+        if (e.text, e.intent) not in seen:
+            seen.add((e.text, e.intent))
+            out.append(e)
+    return out
+
+
+def seen_in_training(examples: Sequence[Example]) -> List[bool]:
+    """Whether each example's text (stripped, case-folded) is also a training example."""
+    known = {e.text.strip().casefold() for lang in LANGS for e in training_examples(lang)}
+    return [e.text.strip().casefold() in known for e in examples]
 
 
 def all_heldout() -> List[Example]:

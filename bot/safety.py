@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Mapping, Optional, Tuple
 
 from bot.nlu.khmer_text import normalise
@@ -15,6 +16,12 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", normalise(text))
 
 
+@lru_cache(maxsize=8192)
+def _prepared(phrase: str, lang: str) -> str:
+    """A phrase in the form it is matched in; phrases are few and fixed, messages many."""
+    return _compact(phrase) if lang == "km" else normalise(phrase)
+
+
 def danger_topic(text: str, danger: Mapping[str, Mapping[str, Tuple[str, ...]]]) -> Optional[str]:
     """The urgent topic a message's words point to, whatever language it is in, or None."""
     spaced = f" {normalise(text)} "
@@ -23,10 +30,13 @@ def danger_topic(text: str, danger: Mapping[str, Mapping[str, Tuple[str, ...]]])
     for topic in topics:
         for lang, phrases in danger[topic].items():
             for phrase in phrases:
+                prepared = _prepared(phrase, lang)
+                if not prepared:
+                    continue
                 if lang == "km":
-                    if _compact(phrase) and _compact(phrase) in compact:
+                    if prepared in compact:
                         return topic
-                elif normalise(phrase) and f" {normalise(phrase)}" in spaced:
+                elif f" {prepared}" in spaced:
                     # From the start of a word: a stem ("kidnap") also finds "kidnapped".
                     return topic
     return None

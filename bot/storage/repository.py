@@ -51,8 +51,19 @@ def create_engine(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         # Several threads (Rasa's tracker store, the bot) share the file.
-        return sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, future=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, future=True)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
     return sa.create_engine(url, pool_pre_ping=True, future=True)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    # WAL lets readers and one writer work at once and syncs to disk far less often;
+    # the journal mode is kept in the file, so Rasa's tracker store gets it too.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 class Store:

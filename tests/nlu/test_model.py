@@ -22,12 +22,12 @@ ENGLISH = [
     ("kids at school made a fake account to make fun of my son and post mean comments about him", "cyberbullying"),
     ("my son watched a video of people being killed on youtube and now he cannot sleep", "harmful_content"),
     ("my boy spends all his pocket money on diamonds in mobile legends", "online_gaming"),
-    ("my daughter goes live on tiktok every night and viewers send her gifts", "live_streaming"),
+    ("my 14 year old streams live on tiktok at night and strangers send her coins", "live_streaming"),
     ("how many hours a day should a 6 year old use a tablet", "screen_time"),
     ("what is the minimum age to open an instagram account", "age_limits"),
-    ("good morning", "greet"),
+    ("hey there, good evening", "greet"),
     ("what is the dollar exchange rate today", "out_of_scope"),
-    ("are you a real person or a bot", "bot_challenge"),
+    ("are you a human or a machine", "bot_challenge"),
 ]
 KHMER = [
     ("កូនស្រីខ្ញុំបាត់ខ្លួនតាំងពីម្សិលមិញ ក្រោយពីទៅជួបបុរសដែលស្គាល់តាមហ្វេសប៊ុក", "emergency"),
@@ -39,8 +39,8 @@ KHMER = [
     ("កូនតូចខ្ញុំអាយុ៣ឆ្នាំ មើលទូរស័ព្ទរាល់ថ្ងៃ គួរអោយមើលប៉ុន្មានម៉ោង", "screen_time"),
     ("ក្មេងត្រូវមានអាយុប៉ុន្មានទើបអាចបើកអាខោន TikTok បាន", "age_limits"),
     ("តើដំឡើង Google Family Link លើទូរស័ព្ទកូនយ៉ាងដូចម្តេច", "parental_controls"),
-    ("ជម្រាបសួរ", "greet"),
-    ("អរគុណច្រើនណាស់", "thank"),
+    ("សួស្តីបង ខ្ញុំមានសំណួរ", "greet"),
+    ("អរគុណបងដែលបានជួយ", "thank"),
     ("ថ្ងៃនេះអាកាសធាតុនៅភ្នំពេញយ៉ាងម៉េចដែរ", "out_of_scope"),
     ("និយាយភាសាអង់គ្លេសបានទេ", "change_language"),
 ]
@@ -89,38 +89,49 @@ def test_entities_come_through_the_engine(engine):
     assert {(e["entity"], e["value"]) for e in result.entities} == {("child_age", 12), ("platform", "facebook")}
 
 
-def ask(model_dir, *args, text_bytes=None):
-    env = {**os.environ, "MODEL_DIR": str(model_dir), "RASA_TELEMETRY_ENABLED": "false"}
+ASK_BAD = ["empty", "whitespace", "4096 characters", "emoji only", "control characters"]
+
+
+def ask_argv(*args, text_bytes=None):
     argv = [sys.executable, "-m", "bot", "ask", *args]
     if text_bytes is not None:  # raw bytes on the command line: invalid UTF-8 arrives as lone surrogates
-        argv = [os.fsencode(a) for a in argv[:4]] + [text_bytes] + [os.fsencode(a) for a in argv[4:]]
-    return subprocess.run(argv, capture_output=True, cwd=str(ROOT), env=env, timeout=240)
+        argv = [os.fsencode(a) for a in argv] + [text_bytes]
+    return argv
 
 
-@pytest.mark.parametrize("name", ["empty", "whitespace", "4096 characters", "emoji only", "control characters"])
-def test_bad_input_to_ask(model_dir, name):
-    text = BAD_INPUT[name]
-    if name == "control characters":
-        text = text.replace("\x00", "")  # a NUL cannot be in a command-line argument
-    done = ask(model_dir, text, "--json")
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    report = json.loads(done.stdout)
+def ask_env(model_dir):
+    return {**os.environ, "MODEL_DIR": str(model_dir), "RASA_TELEMETRY_ENABLED": "false"}
+
+
+ASK_JSON = "someone threatens to post my daughter's nude photos on fb unless she pays"
+ASK_KHMER = "កូនស្រីខ្ញុំបាត់ខ្លួន ទៅជួបមនុស្សស្គាល់តាម Facebook"
+
+
+@pytest.fixture(scope="module")
+def asked(model_dir):
+    """`python -m bot ask` on each input below, the processes run side by side to save time."""
+    argvs = {name: ask_argv(BAD_INPUT[name].replace("\x00", ""), "--json") for name in ASK_BAD}  # no NUL in argv
+    argvs["invalid UTF-8"] = ask_argv("--json", text_bytes=b"\xff\xfe")
+    argvs["json"] = ask_argv(ASK_JSON, "--json")
+    argvs["khmer"] = ask_argv(ASK_KHMER)
+    procs = {name: subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT),
+                                    env=ask_env(model_dir)) for name, argv in argvs.items()}
+    return {name: (p.communicate(timeout=240), p.returncode) for name, p in procs.items()}
+
+
+@pytest.mark.parametrize("name", ASK_BAD + ["invalid UTF-8"])
+def test_bad_input_to_ask(asked, name):
+    (out, err), code = asked[name]
+    assert code == 0, err.decode(errors="replace")[-2000:]
+    report = json.loads(out)
     assert report["intent"] in NOTHING
     assert report["lesson"] is None
 
 
-def test_invalid_utf8_argument_to_ask(model_dir):
-    # b"\xff" is not UTF-8: Python hands the command a lone surrogate (U+DCFF).
-    done = ask(model_dir, "--json", text_bytes=b"\xff\xfe")
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    assert json.loads(done.stdout)["intent"] in NOTHING
-
-
-def test_ask_json(model_dir):
-    text = "someone threatens to post my daughter's nude photos on fb unless she pays"
-    done = ask(model_dir, text, "--json")
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    report = json.loads(done.stdout)
+def test_ask_json(asked):
+    (out, err), code = asked["json"]
+    assert code == 0, err.decode(errors="replace")[-2000:]
+    report = json.loads(out)
     assert set(report) >= {"language", "intent", "confidence", "ranking", "entities", "lesson"}
     assert report["language"] == "en"
     assert report["intent"] == "sextortion" == report["lesson"]
@@ -128,14 +139,14 @@ def test_ask_json(model_dir):
     assert len(report["ranking"]) == 3
     assert all(set(r) == {"intent", "confidence"} for r in report["ranking"])
     assert report["ranking"][0]["intent"] == "sextortion"
-    start = text.index(" fb ") + 1
+    start = ASK_JSON.index(" fb ") + 1
     assert report["entities"] == [{"entity": "platform", "value": "facebook", "start": start, "end": start + 2}]
 
 
-def test_ask_plain_khmer(model_dir):
-    done = ask(model_dir, "កូនស្រីខ្ញុំបាត់ខ្លួន ទៅជួបមនុស្សស្គាល់តាម Facebook")
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    out = done.stdout.decode()
+def test_ask_plain_khmer(asked):
+    (out, err), code = asked["khmer"]
+    assert code == 0, err.decode(errors="replace")[-2000:]
+    out = out.decode()
     assert "language:   km" in out
     assert "intent:     emergency" in out
 

@@ -247,7 +247,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     print(f"This pipeline: {FOLDS}-fold CV in {project['cv_seconds']:.0f} s (2 jobs), one fit on all data {project['fit_seconds']:.0f} s.")
     if diet:
         print(f"Rasa default (DIET): {diet['source']}; training took "
-              + ", ".join(f"{s:.0f}" for s in diet["train_seconds"]) + " s (folds ..., all data).")
+              + ", ".join(f"{s:.0f}" for s in diet["train_seconds"]) + " s (each fold, then all data; "
+              "under 60 s means Rasa reused a cached training of the same data).")
     else:
         print("Rasa default (DIET): skipped (--no-diet and no cache).")
 

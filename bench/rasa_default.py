@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -50,6 +51,10 @@ class RasaDefault:
         from rasa.shared.nlu.training_data.training_data import TrainingData
 
         work = Path(tempfile.mkdtemp(prefix="bench-diet-"))
+        # No Rasa training cache: the time is a full training, and ~0.5 GB of DIET models
+        # per training stays out of the project's .rasa/cache.
+        cache_size = os.environ.get("RASA_MAX_CACHE_SIZE")
+        os.environ["RASA_MAX_CACHE_SIZE"] = "0"
         try:
             data = TrainingData([Message.build(text=e.text, intent=e.intent) for e in examples])
             (work / "nlu.yml").write_text(data.nlu_as_yaml(), encoding="utf-8")
@@ -66,6 +71,10 @@ class RasaDefault:
             self.agent = Agent.load(model)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+            if cache_size is None:
+                os.environ.pop("RASA_MAX_CACHE_SIZE", None)
+            else:
+                os.environ["RASA_MAX_CACHE_SIZE"] = cache_size
         return self
 
     def predict(self, texts: Sequence[str]) -> List[str]:

@@ -27,6 +27,11 @@ def peak_rss_mb() -> float:
 
 
 def train(config: str, out: str) -> Dict[str, Any]:
+    import os
+
+    # Rasa's training cache (.rasa/cache) would skip components trained before with the
+    # same data and settings; the figure must be a full training.
+    os.environ["RASA_MAX_CACHE_SIZE"] = "0"
     from bench.common import quiet
     from bot.training import train as bot_train
 

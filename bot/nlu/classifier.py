@@ -59,6 +59,19 @@ def build_pipeline(config: Dict[Text, Any]):
     )
 
 
+def contiguous_weights(pipeline):
+    """Store the weights column-major, so predicting multiplies by coef_.T in place.
+
+    Otherwise scipy copies the whole weight matrix (features x intents) for every message:
+    about a third of the classifier's time per message.
+    """
+    import numpy as np
+
+    clf = pipeline.named_steps["clf"]
+    clf.coef_ = np.asfortranarray(clf.coef_)
+    return pipeline
+
+
 def message_words(message: Message) -> str:
     """The normalised words of a message, as the classifier sees them."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
@@ -116,6 +129,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             return self._resource
         self.pipeline = build_pipeline(self.config)
         self.pipeline.fit([message_words(e) for e in examples], [e.get(INTENT) for e in examples])
+        contiguous_weights(self.pipeline)
         self.persist()
         return self._resource
 
@@ -154,7 +168,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
         try:
             with model_storage.read_from(resource) as directory:
-                return cls(config, model_storage, resource, joblib.load(directory / _FILE))
+                return cls(config, model_storage, resource, contiguous_weights(joblib.load(directory / _FILE)))
         except (ValueError, FileNotFoundError):
             logger.warning("No trained intent classifier in the model; intents will be empty.")
             return cls(config, model_storage, resource)

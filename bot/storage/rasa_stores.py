@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine.url import make_url
 
+from bot.storage.repository import create_engine
+
 LOCK_KEY_PREFIX = "caregiverbot"  # Rasa wants it alphanumeric; keys read "caregiverbot:lock:<sender>"
 
 
@@ -17,13 +19,25 @@ def tracker_store(database_url: str, domain=None):
 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        return SQLTrackerStore(domain=domain, dialect="sqlite", db=url.database)
+        store = SQLTrackerStore(domain=domain, dialect="sqlite", db=url.database)
+        _use_engine(store, create_engine(database_url))
+        return store
     # "postgresql" whatever the URL spelled: psycopg2 is the driver, and Rasa only sizes its
     # connection pool for that exact name.
     return SQLTrackerStore(
         domain=domain, dialect="postgresql", host=url.host, port=url.port, db=url.database,
         username=url.username, password=url.password, query=dict(url.query) or None,
     )
+
+
+def _use_engine(store, engine) -> None:
+    """Rasa's SQLite engine opens a connection per statement and syncs every commit to disk;
+    the bot's engine keeps a pool with WAL and normal sync (bot.storage.repository)."""
+    from sqlalchemy.orm import sessionmaker
+
+    store.engine.dispose()
+    store.engine = engine
+    store.sessionmaker = sessionmaker(bind=engine)
 
 
 def redis_options(redis_url: str) -> dict:

@@ -50,8 +50,11 @@ def user_hash(user_id: int, salt: str) -> str:
 def create_engine(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        # Several threads (Rasa's tracker store, the bot) share the file.
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, future=True)
+        # Several threads (Rasa's tracker store, the bot) share the file. SQLAlchemy 1.4 opens
+        # a new SQLite connection for every statement by default (NullPool): five connects a
+        # message. A small pool keeps them open.
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                  poolclass=sa.pool.QueuePool, pool_size=4, future=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, future=True)

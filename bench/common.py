@@ -143,12 +143,12 @@ class ProjectPipeline:
         self.model = None
 
     def fit(self, examples: Sequence[Example]) -> "ProjectPipeline":
-        from bot.nlu.classifier import build_pipeline
+        from bot.nlu.classifier import build_pipeline, fit
 
         model = build_pipeline(self.config)
         if self.tweak:
             model = self.tweak(model)
-        self.model = model.fit([self.words(e.text) for e in examples], [e.intent for e in examples])
+        self.model = fit(model, [self.words(e.text) for e in examples], [e.intent for e in examples], self.config)
         return self
 
     def proba(self, texts: Sequence[str]):

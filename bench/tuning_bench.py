@@ -59,9 +59,9 @@ def variants(base: Dict[str, Any]) -> List[Variant]:
     out: List[Variant] = [("config.yml as is", {}, None, None)]
     out += [(f"C={c}", {"C": c}, None, None) for c in (1.0, 3.0, 30.0, 100.0) if c != base["C"]]
     out += [(f"char_wb 1-{n}", {"char_ngram_max": n}, None, None) for n in (3, 5, 6) if n != base["char_ngram_max"]]
+    out += [(f"urgent_weight={w}", {"urgent_weight": w}, None, None) for w in (1.0, 1.5, 2.0, 3.0) if w != base["urgent_weight"]]
     out += [(f"word n-grams 1-{n}", {"word_ngram_max": n}, None, None) for n in (1, 3) if n != base["word_ngram_max"]]
     out += [
-        ("class_weight=None", {}, None, set_params(clf__class_weight=None)),
         ("char (across words) 1-5 instead of char_wb", {"char_ngram_max": 5}, None,
          set_params(features__chars__analyzer="char")),
         ("min_df=2 on both vectorizers", {}, None, set_params(features__words__min_df=2, features__chars__min_df=2)),
@@ -108,7 +108,7 @@ def main(argv: Optional[List[str]] = None, extra: Optional[List[Variant]] = None
     split = common.folds(examples)
     base = common.classifier_config()
     print(f"Base (config.yml): C={base['C']}, word_ngram_max={base['word_ngram_max']}, "
-          f"char_ngram_max={base['char_ngram_max']}, class_weight=balanced. {FOLDS}-fold CV, both languages.")
+          f"char_ngram_max={base['char_ngram_max']}, urgent_weight={base['urgent_weight']}, class_weight=balanced. {FOLDS}-fold CV, both languages.")
     results = []
     for label, changes, words, tweak in variants(base) + (extra or []):
         r = evaluate(examples, heldout, split, {**base, **changes}, words, tweak)

@@ -36,6 +36,9 @@ class Settings:
     # Salt for the hashes that stand in for Telegram ids in analytics and logs.
     hash_salt: str = ""
     retention_days: int = 30
+    # Messages a second the bot sends in all (PTB's AIORateLimiter): Telegram's documented
+    # ceiling is about 30. 0 leaves pacing to Telegram's 429s, which are always obeyed.
+    send_rate_limit: float = 30.0
     # Messages a user may send in flood_window seconds before a polite "slow down".
     flood_limit: int = 12
     flood_window: float = 60.0
@@ -71,7 +74,8 @@ class Settings:
             "flood_limit": _int(get("FLOOD_LIMIT") or "12", "FLOOD_LIMIT"),
             "log_level": (get("LOG_LEVEL") or "INFO").upper(),
             "review_logging": (get("REVIEW_LOGGING") or "").lower() in {"1", "true", "yes"},
-            "content_reload_seconds": float(get("CONTENT_RELOAD_SECONDS") or 5.0),
+            "content_reload_seconds": _number(get("CONTENT_RELOAD_SECONDS") or "5", "CONTENT_RELOAD_SECONDS"),
+            "send_rate_limit": _number(get("SEND_RATE_LIMIT") or "30", "SEND_RATE_LIMIT"),
             "nlu": _choice((get("BOT_NLU") or "rasa").lower(), "BOT_NLU", NLU_CHOICES),
         }
         if get("DATABASE_URL"):
@@ -91,6 +95,16 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _number(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):  # also refuses nan
+        raise SettingsError(f"{name} must be a number of 0 or more, not {value!r}")
+    return number
 
 
 def _choice(value: str, name: str, choices) -> str:

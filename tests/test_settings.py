@@ -34,3 +34,16 @@ def test_bad_values_say_which_setting(env):
     with pytest.raises(SettingsError) as error:
         Settings.from_env(env)
     assert list(env)[0] in str(error.value)
+
+
+def test_send_rate_limit_defaults_to_telegrams_ceiling():
+    assert Settings.from_env({}).send_rate_limit == 30
+    assert Settings.from_env({"SEND_RATE_LIMIT": "0"}).send_rate_limit == 0
+    assert Settings.from_env({"SEND_RATE_LIMIT": "12.5"}).send_rate_limit == 12.5
+
+
+@pytest.mark.parametrize("name, value", [("SEND_RATE_LIMIT", "-1"), ("SEND_RATE_LIMIT", "fast"),
+                                         ("SEND_RATE_LIMIT", "nan"), ("CONTENT_RELOAD_SECONDS", "soon")])
+def test_bad_numbers_say_which_setting(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})

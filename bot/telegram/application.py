@@ -27,7 +27,7 @@ def build_application(parts: Parts) -> Application:
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Telegram's flood limits: waits on 429 retry_after and spaces out sends.
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=5))
         # Updates of different users run side by side; one user's are ordered by Rasa's lock store.
         .concurrent_updates(64)
         .post_init(register_commands)

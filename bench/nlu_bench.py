@@ -15,8 +15,9 @@ and keywords. DIET needs ~15-20 min per training on 2 cores, so it runs on the f
 DIET_FOLDS of the same folds; the side-by-side table shows every system on those folds
 too. Held-out: each system trained on all of nlu_data/, scored on bench/data/heldout_*.yml.
 
-DIET predictions are cached in bench/results/ under a hash of the data, folds, DIET
-config and Rasa version; --refresh-diet retrains.
+DIET predictions are cached in bench/results/, one file per training, under a hash of
+what it trained on, what it predicted, DIET's config and Rasa's version; --refresh-diet
+retrains, --diet-folds '' trains only the held-out model.
 """
 from __future__ import annotations
 
@@ -82,47 +83,59 @@ def run_keywords(train: List[Example], split, heldout: List[Example]) -> Dict[st
     return {"cv_pred": cv, "held_pred": full.predict([e.text for e in heldout])}
 
 
-def diet_key(train: List[Example], split, heldout: List[Example]) -> str:
+def diet_key(train: List[Example], test_texts: Sequence[str]) -> str:
+    """Cache key of one DIET training: Rasa's version, the config, what it trains on and what it predicts."""
     import rasa
 
     from bench.rasa_default import DEFAULT_CONFIG
 
-    blob = json.dumps({
-        "rasa": rasa.__version__, "config": DEFAULT_CONFIG, "folds": [split[i][1] for i in DIET_FOLDS],
-        "train": [(e.text, e.intent, e.lang) for e in train], "heldout": [(e.text, e.intent, e.lang) for e in heldout],
-    }, ensure_ascii=False)
+    blob = json.dumps({"rasa": rasa.__version__, "config": DEFAULT_CONFIG,
+                       "train": [(e.text, e.intent, e.lang) for e in train], "test": list(test_texts)},
+                      ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def run_diet(train: List[Example], split, heldout: List[Example], refresh: bool, allow_train: bool) -> Optional[Dict[str, Any]]:
-    """DIET's out-of-fold predictions on DIET_FOLDS and its held-out predictions, cached."""
-    key = diet_key(train, split, heldout)
-    cache = RESULTS / f"diet-{key}.json"
+def diet_predictions(train: List[Example], test_texts: List[str], label: str, refresh: bool,
+                     allow_train: bool) -> Optional[Tuple[List[str], float, str]]:
+    """(predictions, training seconds, where from) of DIET trained on `train`, cached per training."""
+    cache = RESULTS / f"diet-{diet_key(train, test_texts)}.json"
     if cache.exists() and not refresh:
         data = json.loads(cache.read_text(encoding="utf-8"))
-        data["cv_pred"] = {int(k): v for k, v in data["cv_pred"].items()}
-        data["source"] = f"cache {cache.name} from {data['when']}"
-        return data
+        return data["pred"], data["train_seconds"], f"{label}: cache from {data['when']}"
     if not allow_train:
         return None
     from bench.rasa_default import RasaDefault
 
-    data: Dict[str, Any] = {"cv_pred": {}, "train_seconds": [], "when": time.strftime("%Y-%m-%d %H:%M")}
-    for number in DIET_FOLDS:
-        tr, te = split[number]
-        print(f"  DIET fold {number + 1}/{FOLDS}: training on {len(tr)} examples ...", flush=True)
-        system = RasaDefault().fit([train[i] for i in tr])
-        data["train_seconds"].append(system.train_seconds)
-        data["cv_pred"].update(zip(te, system.predict([train[i].text for i in te])))
-        print(f"    trained in {system.train_seconds:.0f} s", flush=True)
-    print(f"  DIET on all {len(train)} training examples for the held-out set ...", flush=True)
+    print(f"  DIET {label}: training on {len(train)} examples ...", flush=True)
     system = RasaDefault().fit(train)
-    data["train_seconds"].append(system.train_seconds)
-    data["held_pred"] = system.predict([e.text for e in heldout])
+    pred = system.predict(test_texts)
     print(f"    trained in {system.train_seconds:.0f} s", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    data["source"] = f"trained now, cached as {cache.name}"
+    cache.write_text(json.dumps({"pred": pred, "train_seconds": system.train_seconds,
+                                 "when": time.strftime("%Y-%m-%d %H:%M")}, ensure_ascii=False), encoding="utf-8")
+    return pred, system.train_seconds, f"{label}: trained now"
+
+
+def run_diet(train: List[Example], split, heldout: List[Example], folds: Sequence[int], refresh: bool,
+             allow_train: bool) -> Optional[Dict[str, Any]]:
+    """DIET's out-of-fold predictions on `folds` and its held-out predictions; None if any is missing."""
+    data: Dict[str, Any] = {"cv_pred": {}, "train_seconds": [], "sources": []}
+    for number in folds:
+        tr, te = split[number]
+        got = diet_predictions([train[i] for i in tr], [train[i].text for i in te],
+                               f"fold {number + 1}/{FOLDS}", refresh, allow_train)
+        if got is None:
+            return None
+        data["cv_pred"].update(zip(te, got[0]))
+        data["train_seconds"].append(got[1])
+        data["sources"].append(got[2])
+    got = diet_predictions(train, [e.text for e in heldout], "all data for the held-out set", refresh, allow_train)
+    if got is None:
+        return None
+    data["held_pred"], seconds, source = got
+    data["train_seconds"].append(seconds)
+    data["sources"].append(source)
+    data["source"] = "; ".join(data["sources"])
     return data
 
 
@@ -216,14 +229,17 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--refresh-diet", action="store_true", help="retrain DIET even when cached")
     parser.add_argument("--diet-only", action="store_true", help="only train DIET and fill the cache")
     parser.add_argument("--no-speed", action="store_true", help="skip training/loading the real Rasa model")
+    parser.add_argument("--diet-folds", default=",".join(str(f + 1) for f in DIET_FOLDS),
+                        help="which of the 5 folds DIET is trained for (each takes 15-60 min); '' for the held-out set only")
     args = parser.parse_args([] if argv is None else argv)
+    diet_folds = [int(f) - 1 for f in args.diet_folds.split(",") if f.strip()]
     common.quiet()
 
     train = common.all_training()
     heldout = common.all_heldout()
     split = common.folds(train)
     if args.diet_only:
-        run_diet(train, split, heldout, refresh=args.refresh_diet, allow_train=True)
+        run_diet(train, split, heldout, diet_folds, refresh=args.refresh_diet, allow_train=True)
         return {}
 
     cfg = common.classifier_config()
@@ -242,8 +258,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
 
     project = run_project(train, split, heldout)
     keywords = run_keywords(train, split, heldout)
-    diet = run_diet(train, split, heldout, refresh=args.refresh_diet, allow_train=not args.no_diet)
-    diet_only = {i for f in DIET_FOLDS for i in split[f][1]}
+    diet = run_diet(train, split, heldout, diet_folds, refresh=args.refresh_diet, allow_train=not args.no_diet)
+    diet_only = {i for f in diet_folds for i in split[f][1]}
     print(f"This pipeline: {FOLDS}-fold CV in {project['cv_seconds']:.0f} s (2 jobs), one fit on all data {project['fit_seconds']:.0f} s.")
     if diet:
         print(f"Rasa default (DIET): {diet['source']}; training took "
@@ -263,8 +279,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         for name, result in systems:
             if name != "Rasa default":
                 rows.append(score_row(f"{name}: CV {FOLDS} folds", *subset(train, result["cv_pred"], lang)))
-            rows.append(score_row(f"{name}: CV folds {','.join(str(f + 1) for f in DIET_FOLDS)} of {FOLDS}",
-                                  *subset(train, result["cv_pred"], lang, diet_only)))
+            if diet_only:
+                rows.append(score_row(f"{name}: CV folds {','.join(str(f + 1) for f in diet_folds)} of {FOLDS}",
+                                      *subset(train, result["cv_pred"], lang, diet_only)))
             rows.append(score_row(f"{name}: held-out", held_truth, [result["held_pred"][i] for i in held_idx]))
             unseen = [i for i in held_idx if not seen[i]]
             rows.append(score_row(f"{name}: held-out unseen", [heldout[i].intent for i in unseen],
@@ -272,7 +289,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             summary[(name, lang, "held")] = common.scores(held_truth, [result["held_pred"][i] for i in held_idx])
             summary[(name, lang, "unseen")] = common.scores([heldout[i].intent for i in unseen], [result["held_pred"][i] for i in unseen])
             summary[(name, lang, "cv")] = common.scores(*subset(train, result["cv_pred"], lang))
-            summary[(name, lang, "cv_diet")] = common.scores(*subset(train, result["cv_pred"], lang, diet_only))
+            if diet_only:
+                summary[(name, lang, "cv_diet")] = common.scores(*subset(train, result["cv_pred"], lang, diet_only))
         print()
         print(table(heads, rows, f"== {lang}: side by side (CV: trained on the other folds of both languages; "
                                  f"held-out: trained on all training data)"))
@@ -314,12 +332,36 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             print(table(["intent", "missed", "predicted instead", "false alarms", "true intent of false alarms"], rows,
                         f"-- {lang}: the same for Rasa default (DIET)"))
 
+    print_help_lines_shown(train, heldout, project)
     write_errors(train, project)
     threshold, ambiguity = print_fallback(heldout, project["names"], project["held_p"], train, project["oof"])
 
     speed = None if args.no_speed else print_speed(heldout, project)
     print_targets(summary, speed, diet is not None)
     return {"summary": summary, "threshold": threshold, "ambiguity": ambiguity, "speed": speed}
+
+
+def print_help_lines_shown(train: List[Example], heldout: List[Example], project: Dict[str, Any]) -> None:
+    """What a caregiver with an urgent message gets: the help lines come first when the NLU picks
+    any urgent lesson (each one starts with them) or the safety net (content/safety.yml) fires."""
+    from bot.content.loader import ContentStore
+    from bot.safety import danger_topic
+    from bot.settings import ROOT as BOT_ROOT
+
+    danger = ContentStore(BOT_ROOT / "content").library.danger
+    rows = []
+    for lang in LANGS:
+        for label, examples, pred in (("CV", train, project["cv_pred"]),
+                                      ("held-out", heldout, dict(enumerate(project["held_pred"])))):
+            urgent = [i for i, e in enumerate(examples) if e.lang == lang and e.intent in URGENT and i in pred]
+            by_nlu = {i for i in urgent if pred[i] in URGENT}
+            by_net = {i for i in urgent if danger_topic(examples[i].text, danger)}
+            rows.append([f"{lang} {label}", len(urgent), len(by_nlu) / len(urgent), len(by_net) / len(urgent),
+                         len(by_nlu | by_net) / len(urgent), len(set(urgent) - by_nlu - by_net)])
+    print()
+    print(table(["messages", "urgent n", "NLU picks an urgent lesson", "safety net fires", "help lines shown",
+                 "no help lines"], rows,
+                "== Urgent messages (emergency, sextortion, nude_image_shared): are the help lines shown first?"))
 
 
 def write_errors(train: List[Example], project: Dict[str, Any]) -> None:
@@ -391,6 +433,8 @@ def print_targets(summary: Dict[Any, Any], speed: Optional[Dict[str, Any]], have
             rows.append([f"{lang} min urgent recall ({label})", s.urgent_min(), f">= {common.TARGET_URGENT_RECALL:.2f}", ok(s.urgent_min(), common.TARGET_URGENT_RECALL)])
     if have_diet:
         for kind, label in (("held", "held-out"), ("unseen", "held-out unseen"), ("cv_diet", "CV same folds")):
+            if ("Rasa default", "km", kind) not in summary:
+                continue
             ours = summary[("this pipeline", "km", kind)].macro_f1
             theirs = summary[("Rasa default", "km", kind)].macro_f1
             rows.append([f"km macro-F1 margin over Rasa default ({label})", f"{100 * (ours - theirs):+.1f} pts", f">= +{100 * common.TARGET_KM_MARGIN:.0f} pts", ok(ours - theirs, common.TARGET_KM_MARGIN - 1e-9)])

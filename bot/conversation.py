@@ -127,6 +127,16 @@ class Conversation:
         # "none of these": the menu, and a person to talk to
         return Turn((self.menu(lang), self.someone_to_talk_to(lang)))
 
+    def on_edit(self, who: str, text: str, language_code: Optional[str]) -> Turn:
+        """An edited message was answered already; only danger words added by the edit get a
+        reply: the urgent help lines (a second lesson would repeat the first answer)."""
+        text = text_input.clean(text)
+        urgent = danger_topic(text, self.content.library.danger) if khmer_words(text) else None
+        if not urgent:
+            return Turn(())
+        self.store.count("safety_net", urgent)
+        return Turn((self.urgent_help(urgent, self.language_of(text, who, language_code)),))
+
     def on_media(self, who: str, kind: str, language_code: Optional[str], caption: str = "") -> Turn:
         """Media is never downloaded: photos, videos and files get guidance, the rest the menu.
 

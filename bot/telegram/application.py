@@ -8,7 +8,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 
 from bot.app import Parts
 from bot.flood import FloodGuard
-from bot.i18n import LANGUAGES
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.telegram import admin, handlers
 from bot.telegram.context import BotContext
 from bot.telegram.updates import UpdatesRequest
@@ -69,7 +69,10 @@ def add_handlers(application: Application) -> None:
 
 
 async def register_commands(application: Application) -> None:
-    """The command menu in both languages; Telegram shows the one matching the user's app."""
+    """The command menu in both languages; Telegram shows the one matching the user's app.
+
+    The menu without a language code is what every other app language sees: Khmer, as the
+    bot answers anyone whose language it does not know (bot.i18n.negotiate)."""
     conversation = application.bot_data["conversation"]
     for lang in LANGUAGES:
         _ = conversation.tr(lang).gettext
@@ -78,4 +81,4 @@ async def register_commands(application: Application) -> None:
             "help": _("How to use this bot"), "privacy": _("What this bot keeps"), "forget": _("Erase my data"),
         }
         commands = [BotCommand(name, descriptions[name]) for name in COMMANDS]
-        await application.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+        await application.bot.set_my_commands(commands, language_code=None if lang == DEFAULT_LANGUAGE else lang)

@@ -150,8 +150,11 @@ async def inline(update: Update, context: BotContext) -> None:
 
 
 async def edited(update: Update, context: BotContext) -> None:
-    """An edited message was already answered; answering again would repeat the lesson."""
-    logger.debug("edited message ignored")
+    """An edit is not answered again, unless it adds danger words (private chats only)."""
+    message = update.edited_message
+    if message is None or message.chat.type != "private" or not message.text:
+        return
+    await send(update, context.conversation.on_edit(context.who(update), message.text, context.language_code(update)))
 
 
 def update_type(update: object) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -49,11 +50,21 @@ def on_startup(parts: Parts):
     return post_init
 
 
+async def stop_housekeeping(application: Application) -> None:
+    """Cancelled and awaited at shutdown, so it does not die mid-purge or warn as a lost task."""
+    task = application.bot_data.pop("housekeeping", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def run(settings: Settings) -> int:
     configure_logging(settings)
     parts = build(settings)
     application = build_application(parts)
     application.post_init = on_startup(parts)
+    application.post_stop = stop_housekeeping  # run_polling calls it; serve_webhook does too
     if settings.webhook_mode:
         asyncio.run(serve_webhook(parts, application))
     else:
@@ -110,4 +121,5 @@ async def serve_webhook(parts: Parts, application: Application) -> None:
         logger.info("webhook server on %s:%d", settings.listen_host, settings.listen_port)
         await stop.wait()
         await runner.cleanup()
+        await stop_housekeeping(application)
         await application.stop()

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.botapi import FakeBotAPI
-from tests.support.botprocess import BotProcess
+from tests.support.botprocess import started_bot
 
 
 @pytest.fixture(scope="package")
@@ -14,11 +13,5 @@ def polling_bot(model_dir, tmp_path_factory):
     Each test uses its own users and removes any fault it leaves behind; kill -9 tests
     start processes of their own.
     """
-    api = FakeBotAPI(strict=True).start_in_thread()
-    bot = BotProcess(api, tmp_path_factory.mktemp("faults") / "bot.db", model_dir).start()
-    try:
-        bot.wait_ready()
-        yield api, bot
-    finally:
-        bot.stop()
-        api.stop_thread()
+    with started_bot(model_dir, tmp_path_factory.mktemp("faults")) as running:
+        yield running

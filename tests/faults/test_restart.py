@@ -143,3 +143,18 @@ def test_kill_9_mid_conversation_then_restart(model_dir, tmp_path):
         second.stop()
         api.stop_thread()
 
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+def test_sigterm_stops_cleanly(model_dir, tmp_path, webhook):
+    # Exit code 0 and no task left running: a restart by the service manager is routine.
+    api = FakeBotAPI().start_in_thread()
+    bot = BotProcess(api, tmp_path / "bot.db", model_dir, webhook=webhook).start()
+    try:
+        bot.wait_ready()
+        assert bot.stop() == 0
+    finally:
+        bot.stop()
+        api.stop_thread()
+    log = bot.log()
+    assert "Task was destroyed" not in log and "Traceback" not in log, bot.tail()

@@ -46,7 +46,7 @@ import pytest
 import yaml
 
 from tests.support.botapi import FakeBotAPI
-from tests.support.botprocess import BotProcess
+from tests.support.botprocess import BotProcess, started_bot
 
 HERE = Path(__file__).parent
 SCENARIOS = sorted(HERE.glob("*.yml"))
@@ -84,14 +84,8 @@ def load(path: Path) -> Dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def running_bot(model_dir, tmp_path_factory):
-    api = FakeBotAPI(strict=True).start_in_thread()
-    bot = BotProcess(api, tmp_path_factory.mktemp("scenarios") / "bot.db", model_dir).start()
-    try:
-        bot.wait_ready()
-        yield api, bot
-    finally:
-        bot.stop()
-        api.stop_thread()
+    with started_bot(model_dir, tmp_path_factory.mktemp("scenarios")) as running:
+        yield running
 
 
 def test_scenario_files_exist():

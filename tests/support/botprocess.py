@@ -13,6 +13,7 @@ Nothing is sent anywhere but 127.0.0.1.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -22,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from tests.support.botapi import Call, FakeBotAPI
 
@@ -183,3 +184,16 @@ def wait_ok_sends(api: FakeBotAPI, bot: BotProcess, chat: int, count: int = 1, s
 def settle(seconds: float = 0.6) -> None:
     """Long enough for a second (duplicate) reply to show up if the bot were to send one."""
     time.sleep(seconds)
+
+
+@contextlib.contextmanager
+def started_bot(model_dir: Path, directory: Path, **kwargs) -> Iterator[Tuple[FakeBotAPI, BotProcess]]:
+    """A strict stand-in and one bot process polling it, ready; both stopped at the end."""
+    api = FakeBotAPI(strict=True).start_in_thread()
+    bot = BotProcess(api, Path(directory) / "bot.db", model_dir, **kwargs).start()
+    try:
+        bot.wait_ready()
+        yield api, bot
+    finally:
+        bot.stop()
+        api.stop_thread()

@@ -33,6 +33,9 @@ def test_application_starts_answers_and_stops_cleanly(settings):
             assert api.calls_to(since=stopped) == []
             failed = [c for c in api.calls if c.method != "getUpdates" and not c.ok]
             assert not failed
-            assert [c["command"] for c in api.commands(language_code="km")][0] == "start"
+            # the menu without a language code is Khmer, the bot's language for everyone not in English
+            assert [c["command"] for c in api.commands()][0] == "start"
+            assert [c["command"] for c in api.commands(language_code="en")][0] == "start"
+            assert api.commands()[0]["description"] != api.commands(language_code="en")[0]["description"]
 
     asyncio.run(asyncio.wait_for(main(), 120))

@@ -45,12 +45,21 @@ def test_callback_without_data_or_message_is_answered(tg):
     assert press.messages == []
 
 
-@pytest.mark.parametrize("lang", ["km", "en"])
-def test_edited_messages_are_handled_without_a_second_answer(tg, lang):
+@pytest.mark.parametrize("lang, edit", [("km", "កូនញៀនទូរស័ព្ទខ្លាំងណាស់ ធ្វើអីទៅ"), ("en", "how many hours should a child use a phone")])
+def test_edited_messages_are_handled_without_a_second_answer(tg, lang, edit):
     chat = tg.chat(lang)
     chat.say("how many hours should my child use phone" if lang == "en" else "កូនញៀនទូរស័ព្ទខ្លាំងណាស់ ធ្វើម៉េចទៅ")
-    assert chat.push(tg.api.edited_message(chat.user, "my son is missing")) == []
+    assert chat.push(tg.api.edited_message(chat.user, edit)) == []
     assert chat.command("/help")  # and the bot still answers
+
+
+@pytest.mark.parametrize("lang, danger", [("en", "my son is missing"), ("km", "កូនខ្ញុំបាត់ខ្លួន")])
+def test_an_edit_that_adds_danger_words_gets_the_help_lines(tg, lang, danger):
+    chat = tg.chat(lang)
+    chat.say("how many hours should my child use phone" if lang == "en" else "កូនញៀនទូរស័ព្ទខ្លាំងណាស់ ធ្វើម៉េចទៅ")
+    [help_lines] = chat.push(tg.api.edited_message(chat.user, danger))
+    assert help_lines["text"].startswith("🆘")
+    assert help_lines["text"] == tg.parts.conversation.urgent_help("emergency", lang).text
 
 
 @pytest.mark.parametrize("command", ["/start", "/menu", "/forget", "/start lesson_grooming"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -65,6 +66,10 @@ def run(settings: Settings) -> int:
     application = build_application(parts)
     application.post_init = on_startup(parts)
     application.post_stop = stop_housekeeping  # run_polling calls it; serve_webhook does too
+    # The model and libraries (half a million objects) live as long as the process. Left to
+    # the cyclic GC, every full collection walks them all: a 0.2 s stall of every
+    # conversation. Frozen, collections only look at what messages allocate.
+    gc.freeze()
     if settings.webhook_mode:
         asyncio.run(serve_webhook(parts, application))
     else:

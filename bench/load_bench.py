@@ -625,9 +625,9 @@ def print_tables(results: List[Result], cold: Dict[str, List[Tuple[float, float]
     if verdicts:
         print(f"\nTarget (2 cores): >= {TARGET_RATE:g} msg/s sustained with p95 <= {TARGET_P95_MS:g} ms, nothing lost or duplicated")
         print("\n".join(verdicts))
-        print("With the cap at 30/s and 30 messages/s offered, the bot's sends (more than one per message: urgent "
-              "messages get the help lines first)\nqueue behind a limiter that is fully loaded, so the wait grows "
-              "through the run whatever the bot's speed; the rows without a cap show the bot itself.")
+        print("With the cap at 30/s and 30 messages/s offered, the bot's sends (at least one a message, two when the "
+              "help lines go first)\nqueue behind a limiter that is loaded to 100%: random arrivals make the queue "
+              "grow through the run whatever the bot's speed.\nThe rows without a cap show what the bot itself does.")
 
 
 # ------------------------------------------------------------------------------ main

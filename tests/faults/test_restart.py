@@ -78,12 +78,14 @@ def test_kill_9_mid_conversation_then_restart(model_dir, tmp_path):
         for n, (text, _, _) in enumerate(BEFORE, 3):
             api.push_update(api.text_message(user, text))
             wait_ok_sends(api, first, USER, n)
-        # The next poll hangs (the stand-in sleeps before answering it) and so never confirms
-        # LAST's update id: after the restart the stand-in hands LAST out again.
-        stuck = api.inject("getUpdates", ("slow", 120), times=1)
+        # From now on every poll hangs (the stand-in sleeps before answering it), so LAST's
+        # update id is never confirmed: after the restart the stand-in hands LAST out again.
+        # Every poll, not just the next: a hung poll that times out on a slow machine must not
+        # fetch the queued updates before the kill.
+        stuck = api.inject("getUpdates", ("slow", 120), times=None)
         last = api.push_update(api.text_message(user, LAST[0]))
         wait_ok_sends(api, first, USER, 6)
-        api.wait_until_sync(lambda: stuck.remaining <= 0, timeout=30)
+        api.wait_until_sync(lambda: stuck.hits >= 1, timeout=30)
         for text, _, _ in QUEUED:
             api.push_update(api.text_message(user, text))
         time.sleep(0.3)
@@ -103,6 +105,7 @@ def test_kill_9_mid_conversation_then_restart(model_dir, tmp_path):
         assert {u["update_id"] for u in api.pending_updates} == pending
 
         # -- restart on the same database
+        api.remove_fault(stuck)
         mark = api.mark()
         second.start()
         second.wait_ready(since=mark)

@@ -64,9 +64,29 @@ def _sqlite_pragmas(connection, _record) -> None:
     # WAL lets readers and one writer work at once and syncs to disk far less often;
     # the journal mode is kept in the file, so Rasa's tracker store gets it too.
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    try:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            _switch_to_wal(cursor)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _switch_to_wal(cursor, seconds: float = 30.0) -> None:
+    """Only done once per file, but it needs the file to itself: when instances start
+    together SQLite answers "database is locked" at once (no busy wait), so try again."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Store:

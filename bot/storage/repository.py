@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
+import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -75,9 +77,6 @@ def _sqlite_pragmas(connection, _record) -> None:
 def _switch_to_wal(cursor, seconds: float = 30.0) -> None:
     """Only done once per file, but it needs the file to itself: when instances start
     together SQLite answers "database is locked" at once (no busy wait), so try again."""
-    import sqlite3
-    import time
-
     deadline = time.monotonic() + seconds
     while True:
         try:

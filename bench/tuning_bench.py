@@ -51,8 +51,25 @@ def set_params(**params) -> Callable[[Any], Any]:
     return tweak
 
 
-# (label, config changes, words function or None, tweak or None)
-Variant = Tuple[str, Dict[str, Any], Optional[Callable[[str], str]], Optional[Callable[[Any], Any]]]
+class PerLanguage:
+    """One pipeline per language, each message sent to the model of its script (Khmer letters or not)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.models: Dict[str, ProjectPipeline] = {}
+
+    def fit(self, examples) -> "PerLanguage":
+        self.models = {lang: ProjectPipeline(**self.kwargs).fit([e for e in examples if e.lang == lang]) for lang in LANGS}
+        return self
+
+    def predict(self, texts) -> List[str]:
+        from bot.nlu import khmer_text
+
+        return [self.models["km" if khmer_text.script_share(t) > 0 else "en"].predict([t])[0] for t in texts]
+
+
+# (label, config changes, words function or None, tweak or None[, system class instead of ProjectPipeline])
+Variant = Tuple[Any, ...]
 
 
 def variants(base: Dict[str, Any]) -> List[Variant]:
@@ -66,6 +83,7 @@ def variants(base: Dict[str, Any]) -> List[Variant]:
          set_params(features__chars__analyzer="char")),
         ("min_df=2 on both vectorizers", {}, None, set_params(features__words__min_df=2, features__chars__min_df=2)),
         ("words from raw and normalised text", {}, raw_and_norm_words, with_raw_words),
+        ("two models, one per language", {}, None, None, PerLanguage),
     ]
     # Combinations of the single changes that did not lose.
     out += [
@@ -76,8 +94,8 @@ def variants(base: Dict[str, Any]) -> List[Variant]:
     return out
 
 
-def evaluate(examples, heldout, split, config, words, tweak) -> Dict[str, Any]:
-    make = lambda: ProjectPipeline(config=config, words=words or common.project_words, tweak=tweak)  # noqa: E731
+def evaluate(examples, heldout, split, config, words, tweak, system=ProjectPipeline) -> Dict[str, Any]:
+    make = lambda: system(config=config, words=words or common.project_words, tweak=tweak)  # noqa: E731
     started = time.perf_counter()
     pred = common.cross_val_predict(make, examples, split, n_jobs=2)
     seconds = time.perf_counter() - started
@@ -110,8 +128,8 @@ def main(argv: Optional[List[str]] = None, extra: Optional[List[Variant]] = None
     print(f"Base (config.yml): C={base['C']}, word_ngram_max={base['word_ngram_max']}, "
           f"char_ngram_max={base['char_ngram_max']}, urgent_weight={base['urgent_weight']}, class_weight=balanced. {FOLDS}-fold CV, both languages.")
     results = []
-    for label, changes, words, tweak in variants(base) + (extra or []):
-        r = evaluate(examples, heldout, split, {**base, **changes}, words, tweak)
+    for label, changes, *how in variants(base) + (extra or []):
+        r = evaluate(examples, heldout, split, {**base, **changes}, *how)
         results.append((label, r))
         print("  " + "  ".join(str(c if not isinstance(c, float) else f"{c:.3f}") for c in row(label, r)), flush=True)
     print()

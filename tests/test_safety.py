@@ -17,6 +17,9 @@ DANGER = load_library(ROOT / "content").danger
     ("ចៅស្រីខ្ញុំបាត់ខ្លួនតាំងពីម្សិលមិញ", "emergency"),
     ("ចៅស្រីខ្ញុំបាត់\u200bខ្លួន", "emergency"),  # a zero-width space from the keyboard
     ("missing child and blackmail", "emergency"),   # the most urgent topic wins
+    ("my daughter called crying, she doesn't know where she is", "emergency"),
+    ("my son took pills after the video was posted", "emergency"),
+    ("ចៅថាចង់លោតទឹកទន្លេ ហើយបិទទូរស័ព្ទ", "emergency"),
 ])
 def test_danger_phrases_are_found_in_both_languages(text, topic):
     assert danger_topic(text, DANGER) == topic

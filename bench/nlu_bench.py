@@ -172,9 +172,13 @@ def fallback_table(truth: Sequence[str], names: List[str], p: np.ndarray, thresh
 
 
 def choose(rows: List[Dict[str, float]]) -> Dict[str, float]:
-    """Highest score; ties (within 0.001) go to the lowest threshold, then the lowest ambiguity."""
+    """Highest score; ties (within 0.001) go to the highest threshold, then the lowest ambiguity.
+
+    On a tie, asking "did you mean" with three choices costs the caregiver a tap, a confident
+    wrong lesson costs more, and out-of-scope messages are caught more often.
+    """
     best = max(r["score"] for r in rows)
-    return min((r for r in rows if r["score"] >= best - 1e-3), key=lambda r: (r["threshold"], r["ambiguity"]))
+    return min((r for r in rows if r["score"] >= best - 1e-3), key=lambda r: (-r["threshold"], r["ambiguity"]))
 
 
 def print_fallback(heldout: List[Example], names, held_p, train: List[Example], oof) -> Tuple[float, float]:

@@ -360,11 +360,15 @@ def print_help_lines_shown(train: List[Example], heldout: List[Example], project
             urgent = [i for i, e in enumerate(examples) if e.lang == lang and e.intent in URGENT and i in pred]
             by_nlu = {i for i in urgent if pred[i] in URGENT}
             by_net = {i for i in urgent if danger_topic(examples[i].text, danger)}
+            # The other side of the net: help lines before an ordinary question's lesson.
+            others = [i for i, e in enumerate(examples) if e.lang == lang and e.intent not in URGENT and i in pred]
+            net_alarms = sum(1 for i in others if danger_topic(examples[i].text, danger))
             rows.append([f"{lang} {label}", len(urgent), len(by_nlu) / len(urgent), len(by_net) / len(urgent),
-                         len(by_nlu | by_net) / len(urgent), len(set(urgent) - by_nlu - by_net)])
+                         len(by_nlu | by_net) / len(urgent), len(set(urgent) - by_nlu - by_net),
+                         f"{net_alarms}/{len(others)}"])
     print()
     print(table(["messages", "urgent n", "NLU picks an urgent lesson", "safety net fires", "help lines shown",
-                 "no help lines"], rows,
+                 "no help lines", "net fires on other intents"], rows,
                 "== Urgent messages (emergency, sextortion, nude_image_shared): are the help lines shown first?"))
 
 

@@ -74,9 +74,9 @@ Variant = Tuple[Any, ...]
 
 def variants(base: Dict[str, Any]) -> List[Variant]:
     out: List[Variant] = [("config.yml as is", {}, None, None)]
-    out += [(f"C={c}", {"C": c}, None, None) for c in (1.0, 3.0, 30.0, 100.0) if c != base["C"]]
+    out += [(f"C={c}", {"C": c}, None, None) for c in (1.0, 3.0, 10.0, 30.0, 50.0, 100.0) if c != base["C"]]
     out += [(f"char_wb 1-{n}", {"char_ngram_max": n}, None, None) for n in (3, 5, 6) if n != base["char_ngram_max"]]
-    out += [(f"urgent_weight={w}", {"urgent_weight": w}, None, None) for w in (1.0, 1.5, 2.0, 3.0) if w != base["urgent_weight"]]
+    out += [(f"urgent_weight={w}", {"urgent_weight": w}, None, None) for w in (1.0, 1.5, 2.0, 3.0, 6.0, 8.0) if w != base["urgent_weight"]]
     out += [(f"word n-grams 1-{n}", {"word_ngram_max": n}, None, None) for n in (1, 3) if n != base["word_ngram_max"]]
     out += [
         ("char (across words) 1-5 instead of char_wb", {"char_ngram_max": 5}, None,

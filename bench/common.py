@@ -6,7 +6,7 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import bench  # noqa: F401  (telemetry off before rasa is imported)
 
@@ -130,30 +130,61 @@ def project_words(text: str) -> str:
     return " ".join(w.norm for w in khmer_text.words(text) if w.norm)
 
 
+_VECTORS: Dict[str, Any] = {}
+
+
+def sentence_vectors(texts: Iterable[str]) -> Dict[str, Any]:
+    """{text: sentence vector} as the Rasa featurizer makes them, each computed once per process.
+
+    All the training and held-out texts take about 100 s on one core. Pass the result to
+    ProjectPipeline(vectors=...) when it is built in another process (joblib workers).
+    """
+    from bot.nlu import sentence_vectors as sv
+
+    wanted = list(dict.fromkeys(texts))
+    missing = [t for t in wanted if t not in _VECTORS]
+    if missing:
+        _VECTORS.update(zip(missing, sv.embed(missing)))
+    return {t: _VECTORS[t] for t in wanted}
+
+
 class ProjectPipeline:
-    """bot.nlu.classifier.build_pipeline on bot.nlu.khmer_text words: the Rasa component in plain sklearn."""
+    """bot.nlu.classifier.build_pipeline on bot.nlu.khmer_text words and sentence vectors:
+    the Rasa components in plain sklearn."""
 
     name = "this pipeline"
 
     def __init__(self, config: Optional[Dict[str, Any]] = None, words: Callable[[str], str] = project_words,
-                 tweak: Optional[Callable[[Any], Any]] = None) -> None:
+                 tweak: Optional[Callable[[Any], Any]] = None, vectors: Optional[Mapping[str, Any]] = None) -> None:
         self.config = config or classifier_config()
         self.words = words
         self.tweak = tweak
+        self.vectors = vectors
         self.model = None
+
+    def _inputs(self, texts: Sequence[str]):
+        from bot.nlu.classifier import Inputs
+
+        if not self.config["sentence_weight"]:
+            return [Inputs(self.words(t)) for t in texts]
+        known = self.vectors if self.vectors is not None and all(t in self.vectors for t in texts) \
+            else sentence_vectors(texts)
+        return [Inputs(self.words(t), known[t]) for t in texts]
 
     def fit(self, examples: Sequence[Example]) -> "ProjectPipeline":
         from bot.nlu.classifier import build_pipeline, fit
+        from bot.nlu.sentence_vectors import DIM
 
-        model = build_pipeline(self.config)
+        model = build_pipeline(self.config, DIM)
         if self.tweak:
             model = self.tweak(model)
-        self.model = fit(model, [self.words(e.text) for e in examples], [e.intent for e in examples], self.config)
+        texts = [e.text for e in examples]
+        self.model = fit(model, self._inputs(texts), [e.intent for e in examples], self.config)
         return self
 
     def proba(self, texts: Sequence[str]):
         """(class names, probability matrix) for texts."""
-        return list(self.model.classes_), self.model.predict_proba([self.words(t) for t in texts])
+        return list(self.model.classes_), self.model.predict_proba(self._inputs(texts))
 
     def predict(self, texts: Sequence[str]) -> List[str]:
         names, p = self.proba(texts)

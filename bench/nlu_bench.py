@@ -54,9 +54,11 @@ def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str
     """Out-of-fold predictions and probabilities, then a model on all data for the held-out set."""
     from joblib import Parallel, delayed
 
+    vectors = common.sentence_vectors(e.text for e in train + heldout)
+
     def fold(part):
         tr, te = part
-        system = ProjectPipeline().fit([train[i] for i in tr])
+        system = ProjectPipeline(vectors=vectors).fit([train[i] for i in tr])
         names, p = system.proba([train[i].text for i in te])
         return te, names, p
 
@@ -69,7 +71,7 @@ def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str
         assert n == names
         oof[te] = p
     started = time.perf_counter()
-    full = ProjectPipeline().fit(train)
+    full = ProjectPipeline(vectors=vectors).fit(train)
     fit_seconds = time.perf_counter() - started
     _, held_p = full.proba([e.text for e in heldout])
     return {"names": names, "oof": oof, "cv_pred": {i: names[j] for i, j in enumerate(oof.argmax(1))},

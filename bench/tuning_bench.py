@@ -15,12 +15,12 @@ from bench import common
 from bench.common import FOLDS, LANGS, ProjectPipeline, table
 
 
-def _first(text: str) -> str:
-    return text.split("\t", 1)[0]
+def _first(inputs) -> str:
+    return inputs.words.split("\t", 1)[0]
 
 
-def _second(text: str) -> str:
-    return text.split("\t", 1)[1] if "\t" in text else ""
+def _second(inputs) -> str:
+    return inputs.words.split("\t", 1)[1] if "\t" in inputs.words else ""
 
 
 def raw_and_norm_words(text: str) -> str:
@@ -94,8 +94,8 @@ def variants(base: Dict[str, Any]) -> List[Variant]:
     return out
 
 
-def evaluate(examples, heldout, split, config, words, tweak, system=ProjectPipeline) -> Dict[str, Any]:
-    make = lambda: system(config=config, words=words or common.project_words, tweak=tweak)  # noqa: E731
+def evaluate(examples, heldout, split, config, words, tweak, system=ProjectPipeline, vectors=None) -> Dict[str, Any]:
+    make = lambda: system(config=config, words=words or common.project_words, tweak=tweak, vectors=vectors)  # noqa: E731
     started = time.perf_counter()
     pred = common.cross_val_predict(make, examples, split, n_jobs=2)
     seconds = time.perf_counter() - started
@@ -128,8 +128,9 @@ def main(argv: Optional[List[str]] = None, extra: Optional[List[Variant]] = None
     print(f"Base (config.yml): C={base['C']}, word_ngram_max={base['word_ngram_max']}, "
           f"char_ngram_max={base['char_ngram_max']}, urgent_weight={base['urgent_weight']}, class_weight=balanced. {FOLDS}-fold CV, both languages.")
     results = []
-    for label, changes, *how in variants(base) + (extra or []):
-        r = evaluate(examples, heldout, split, {**base, **changes}, *how)
+    vectors = common.sentence_vectors(e.text for e in examples + heldout)
+    for label, changes, words, tweak, *system in variants(base) + (extra or []):
+        r = evaluate(examples, heldout, split, {**base, **changes}, words, tweak, *system, vectors=vectors)
         results.append((label, r))
         print("  " + "  ".join(str(c if not isinstance(c, float) else f"{c:.3f}") for c in row(label, r)), flush=True)
     print()

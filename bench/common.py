@@ -162,29 +162,43 @@ class ProjectPipeline:
         self.vectors = vectors
         self.model = None
 
-    def _inputs(self, texts: Sequence[str]):
-        from bot.nlu.classifier import Inputs
+    def _vectors(self, texts: Sequence[str]) -> Callable[[List[int]], Any]:
+        """vectors(rows) as the classifier asks for them, from the table or computed once."""
+        import numpy as np
 
-        if not self.config["sentence_weight"]:
-            return [Inputs(self.words(t)) for t in texts]
-        known = self.vectors if self.vectors is not None and all(t in self.vectors for t in texts) \
-            else sentence_vectors(texts)
-        return [Inputs(self.words(t), known[t]) for t in texts]
+        known = self.vectors if self.vectors is not None and all(t in self.vectors for t in texts) else None
+
+        def lookup(rows: List[int]):
+            table = known if known is not None else sentence_vectors([texts[i] for i in rows])
+            return np.stack([table[texts[i]] for i in rows])
+
+        return lookup
 
     def fit(self, examples: Sequence[Example]) -> "ProjectPipeline":
-        from bot.nlu.classifier import build_pipeline, fit
+        from bot.nlu.classifier import Inputs, build_pipeline, fit
         from bot.nlu.sentence_vectors import DIM
 
-        model = build_pipeline(self.config, DIM)
+        texts = [e.text for e in examples]
+        if self.config["sentence_weight"]:
+            vectors = self._vectors(texts)(list(range(len(texts))))
+            inputs = [Inputs(self.words(t), v) for t, v in zip(texts, vectors)]
+            model = build_pipeline(self.config, DIM)
+        else:
+            inputs, model = [Inputs(self.words(t)) for t in texts], build_pipeline(self.config)
         if self.tweak:
             model = self.tweak(model)
-        texts = [e.text for e in examples]
-        self.model = fit(model, self._inputs(texts), [e.intent for e in examples], self.config)
+        self.model = fit(model, inputs, [e.intent for e in examples], self.config)
         return self
 
     def proba(self, texts: Sequence[str]):
-        """(class names, probability matrix) for texts."""
-        return list(self.model.classes_), self.model.predict_proba(self._inputs(texts))
+        """(class names, probability matrix) for texts, as the Rasa component gives them."""
+        return list(self.model.classes_), self.model.predict_proba(
+            [self.words(t) for t in texts], self._vectors(texts), self.config["words_first_threshold"])
+
+    def both_proba(self, texts: Sequence[str]):
+        """(class names, words-only probabilities or None, probabilities with the vectors)."""
+        first, full = self.model.both_proba([self.words(t) for t in texts], self._vectors(texts))
+        return list(self.model.classes_), first, full
 
     def predict(self, texts: Sequence[str]) -> List[str]:
         names, p = self.proba(texts)

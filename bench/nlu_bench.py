@@ -51,8 +51,21 @@ TARGET_RSS_MB = 1.2 * 1024
 
 # --- running the systems -------------------------------------------------------------
 
+def gated(first: Optional[np.ndarray], full: np.ndarray, threshold: float) -> Tuple[np.ndarray, np.ndarray]:
+    """(probabilities, rows that computed the vector) as IntentModel.predict_proba gives them."""
+    if first is None or not threshold:
+        return full, np.ones(len(full), dtype=bool)
+    need = first.max(axis=1) < threshold
+    return np.where(need[:, None], full, first), need
+
+
 def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str, Any]:
-    """Out-of-fold predictions and probabilities, then a model on all data for the held-out set."""
+    """Out-of-fold predictions and probabilities, then a model on all data for the held-out set.
+
+    Each model gives both its words-only and its with-vector probabilities for every message,
+    so the words-first threshold can be scored at several values from the same fits; the
+    main rows use config.yml's.
+    """
     from joblib import Parallel, delayed
 
     vectors = common.sentence_vectors(e.text for e in train + heldout)
@@ -60,24 +73,56 @@ def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str
     def fold(part):
         tr, te = part
         system = ProjectPipeline(vectors=vectors).fit([train[i] for i in tr])
-        names, p = system.proba([train[i].text for i in te])
-        return te, names, p
+        names, first, full = system.both_proba([train[i].text for i in te])
+        return te, names, first, full
 
     started = time.perf_counter()
     parts = Parallel(n_jobs=2)(delayed(fold)(f) for f in split)
     cv_seconds = time.perf_counter() - started
     names = parts[0][1]
-    oof = np.zeros((len(train), len(names)))
-    for te, n, p in parts:
+    oof_first = None if parts[0][2] is None else np.zeros((len(train), len(names)))
+    oof_full = np.zeros((len(train), len(names)))
+    for te, n, first, full in parts:
         assert n == names
-        oof[te] = p
+        oof_full[te] = full
+        if oof_first is not None:
+            oof_first[te] = first
     started = time.perf_counter()
-    full = ProjectPipeline(vectors=vectors).fit(train)
+    model = ProjectPipeline(vectors=vectors).fit(train)
     fit_seconds = time.perf_counter() - started
-    _, held_p = full.proba([e.text for e in heldout])
+    _, held_first, held_full = model.both_proba([e.text for e in heldout])
+    threshold = model.config["words_first_threshold"]
+    oof, _ = gated(oof_first, oof_full, threshold)
+    held_p, _ = gated(held_first, held_full, threshold)
     return {"names": names, "oof": oof, "cv_pred": {i: names[j] for i, j in enumerate(oof.argmax(1))},
             "held_p": held_p, "held_pred": [names[j] for j in held_p.argmax(1)], "cv_seconds": cv_seconds,
-            "fit_seconds": fit_seconds}
+            "fit_seconds": fit_seconds, "words_first": (oof_first, oof_full, held_first, held_full, threshold)}
+
+
+WORDS_FIRST = [0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
+
+
+def print_words_first(train: List[Example], heldout: List[Example], project: Dict[str, Any]) -> None:
+    """What the words-first threshold saves (vectors computed) and costs (scores), CV and held-out."""
+    oof_first, oof_full, held_first, held_full, current = project["words_first"]
+    if oof_first is None:
+        print("Words-first model: off (words_first_threshold 0 or no sentence vectors).\n")
+        return
+    names = project["names"]
+    rows = []
+    for threshold in sorted(set(WORDS_FIRST + [current])):
+        row: List[Any] = [f"{threshold:g}" + (" (config.yml)" if threshold == current else "")]
+        for examples, first, full in ((train, oof_first, oof_full), (heldout, held_first, held_full)):
+            p, need = gated(first, full, threshold)
+            pred = [names[j] for j in p.argmax(1)]
+            got = {lang: common.scores([e.intent for e in examples if e.lang == lang],
+                                       [q for q, e in zip(pred, examples) if e.lang == lang]) for lang in LANGS}
+            row += [f"{need.mean():.0%}", got["en"].macro_f1, got["km"].macro_f1, min(s.urgent_min() for s in got.values())]
+        rows.append(row)
+    print(table(["words_first_threshold", "CV vector computed", "CV F1 en", "CV F1 km", "CV min urgent R",
+                 "held vector computed", "held F1 en", "held F1 km", "held min urgent R"], rows,
+                "== Words-first model: the sentence vector only below this words-only confidence (0: always)"))
+    print()
 
 
 def run_keywords(train: List[Example], split, heldout: List[Example]) -> Dict[str, Any]:
@@ -343,6 +388,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
                         f"-- {lang}: the same for Rasa default (DIET)"))
 
     print_help_lines_shown(train, heldout, project)
+    print_words_first(train, heldout, project)
     write_errors(train, project)
     threshold, ambiguity = print_fallback(heldout, project["names"], project["held_p"], train, project["oof"])
 

@@ -40,7 +40,9 @@ def with_raw_words(pipeline):
     raw = words.__class__(**{**words.get_params(), "preprocessor": _second})
     words.set_params(preprocessor=_first)
     chars.set_params(preprocessor=_first)
-    pipeline.steps[0] = ("features", FeatureUnion([("words", words), ("raw_words", raw), ("chars", chars)]))
+    parts = [("words", words), ("raw_words", raw), ("chars", chars)]
+    parts += [(name, t) for name, t in union.transformer_list if name not in ("words", "chars")]  # the vector
+    pipeline.steps[0] = ("features", FeatureUnion(parts))
     return pipeline
 
 

@@ -46,6 +46,7 @@ def build(settings: Settings) -> Parts:
             tracker_store=rasa_stores.tracker_store(settings.database_url),
             lock_store=rasa_stores.lock_store(settings.redis_url),
             review_logging=settings.review_logging,
+            threads=settings.nlu_threads,
         )
     conversation = Conversation(engine, content, Translator(settings.locale_dir), store)
     return Parts(settings, conversation, store, content)

@@ -62,22 +62,24 @@ def latest_model(model_dir: Path) -> Path:
 class Engine:
     """Parses messages and runs the dialogue policy for one sender at a time."""
 
-    def __init__(self, agent, review_logging: bool = False) -> None:
+    def __init__(self, agent, review_logging: bool = False, threads: int = 1) -> None:
         self.agent = agent
         self.review_logging = review_logging
-        # The NLU runs on a thread of its own: most of a parse is the sentence vector,
+        # The NLU runs on threads of its own: most of a parse is the sentence vector,
         # computed in C without the GIL, so meanwhile the event loop goes on with other
-        # chats' sends and dialogue. One thread: the components are not written for
-        # concurrent calls.
-        self._nlu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
+        # chats' sends and dialogue, and with two threads two vectors are computed at once.
+        # The components keep no state between messages (khmercut's tagger, which does,
+        # is behind a lock); tests/nlu/test_model.py checks parses at once against one by one.
+        self._nlu = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="nlu")
 
     @classmethod
-    def load(cls, model_path: Path, tracker_store=None, lock_store=None, review_logging: bool = False) -> "Engine":
+    def load(cls, model_path: Path, tracker_store=None, lock_store=None, review_logging: bool = False,
+             threads: int = 1) -> "Engine":
         from rasa.core.agent import Agent
 
         quiet_rasa_logs()
         agent = Agent.load(str(model_path), tracker_store=tracker_store, lock_store=lock_store)
-        return cls(agent, review_logging)
+        return cls(agent, review_logging, threads)
 
     @property
     def intents(self) -> List[str]:

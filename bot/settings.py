@@ -50,6 +50,10 @@ class Settings:
     # "rasa": the trained model; "constant": one fixed answer, for benchmarks that
     # measure what the NLU costs (BOT_NLU=constant). Never for real users.
     nlu: str = "rasa"
+    # Threads that parse messages at once (bot.engine). Two on a 2-core machine: the
+    # sentence vectors run without the GIL, so the second core computes one while the
+    # first computes another (bench/load_bench.py).
+    nlu_threads: int = field(default_factory=lambda: default_nlu_threads())
 
     @property
     def webhook_mode(self) -> bool:
@@ -77,7 +81,10 @@ class Settings:
             "content_reload_seconds": _number(get("CONTENT_RELOAD_SECONDS") or "5", "CONTENT_RELOAD_SECONDS"),
             "send_rate_limit": _number(get("SEND_RATE_LIMIT") or "30", "SEND_RATE_LIMIT"),
             "nlu": _choice((get("BOT_NLU") or "rasa").lower(), "BOT_NLU", NLU_CHOICES),
+            "nlu_threads": _int(get("NLU_THREADS") or str(default_nlu_threads()), "NLU_THREADS"),
         }
+        if values["nlu_threads"] < 1:
+            raise SettingsError(f"NLU_THREADS must be 1 or more, not {values['nlu_threads']}")
         if get("DATABASE_URL"):
             values["database_url"] = _database_url(get("DATABASE_URL"))
         for name, key in (("MODEL_DIR", "model_dir"), ("CONTENT_DIR", "content_dir")):
@@ -88,6 +95,12 @@ class Settings:
             # the token, so every instance behind a load balancer agrees without configuration.
             values["webhook_secret"] = hashlib.sha256(b"webhook:" + values["telegram_token"].encode()).hexdigest()
         return cls(**values)
+
+
+def default_nlu_threads() -> int:
+    """One NLU thread per core the process may use, at most 4 (the event loop needs one too)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 4))
 
 
 def _int(value: str, name: str) -> int:

@@ -28,7 +28,7 @@ def engine(model_dir):
     """An engine on the session model, with Rasa's in-memory tracker store."""
     from bot.engine import Engine, latest_model
 
-    return Engine.load(latest_model(model_dir))
+    return Engine.load(latest_model(model_dir), threads=2)  # two: the concurrency test needs them
 
 
 def database_urls() -> list:

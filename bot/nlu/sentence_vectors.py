@@ -22,9 +22,9 @@ DIM = 384
 # message would cost seconds of CPU, so the model reads this much and the TF-IDF
 # features read the rest.
 MAX_CHARS = 600
-# One OpenMP thread per call. The bot parses on one NLU thread while its event loop works
-# on other chats (bot.engine); a second OpenMP thread per message would compete with the
-# loop for the cores and spin while it waits. Training embeds thousands of texts: those
+# One OpenMP thread per call. The bot parses on NLU threads while its event loop works on
+# other chats (bot.engine); a second OpenMP thread per message would compete with them and
+# the loop for the cores and spin while it waits. Training embeds thousands of texts: those
 # are split over Python threads instead (the engine releases the GIL), one per core.
 THREADS = 1
 BATCH = 64

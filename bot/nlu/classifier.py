@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 _FILE = "classifier.joblib"
+SENTENCE = "sentence"  # the sentence vector's name in the pipeline's FeatureUnion
 
 
 class Inputs(NamedTuple):
@@ -86,9 +87,6 @@ def _logistic_regression(config: Dict[Text, Any]):
                               random_state=config["random_state"])
 
 
-SENTENCE = "sentence"
-
-
 def class_weights(labels: List[Text], config: Dict[Text, Any]) -> Dict[Text, float]:
     """Scikit-learn's "balanced" weights, with the urgent intents weighted up.
 
@@ -125,7 +123,7 @@ class IntentModel:
     def reads_vectors(self) -> bool:
         return SENTENCE in dict(self.pipeline.named_steps["features"].transformer_list)
 
-    def _text_features(self, rows: List[Inputs]):
+    def text_features(self, rows: List[Inputs]):
         from scipy import sparse
 
         # What FeatureUnion.transform does, without its joblib dispatch (a third of the
@@ -142,20 +140,16 @@ class IntentModel:
 
     def both_proba(self, words: Sequence[str], vectors: Callable[[List[int]], Any]):
         """(words-only probabilities or None, probabilities with the vectors) for every row: for the bench."""
-        rows = [Inputs(w) for w in words]
-        x = self._text_features(rows)
-        if not self.reads_vectors:
-            return None, self.pipeline.named_steps["clf"].predict_proba(x)
-        rows = [Inputs(w, v) for w, v in zip(words, vectors(list(range(len(rows)))))]
-        full = self.pipeline.named_steps["clf"].predict_proba(self._with_vectors(x, rows))
-        first = self.words_clf.predict_proba(x) if self.words_clf is not None else None
-        return first, full
+        first = None
+        if self.reads_vectors and self.words_clf is not None:
+            first = self.words_clf.predict_proba(self.text_features([Inputs(w) for w in words]))
+        return first, self.predict_proba(words, vectors, 0.0)
 
     def predict_proba(self, words: Sequence[str], vectors: Callable[[List[int]], Any], threshold: float):
         """Probabilities of classes_ per row; vectors(indexes) gives the sentence vectors of the
         rows that need them (all of them when threshold is 0 or there is no words-only model)."""
         rows = [Inputs(w) for w in words]
-        x = self._text_features(rows)
+        x = self.text_features(rows)
         if not self.reads_vectors:
             return self.pipeline.named_steps["clf"].predict_proba(x)
         if self.words_clf is None or not threshold:
@@ -181,7 +175,7 @@ def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, A
     model = IntentModel(contiguous_weights(pipeline.fit(inputs, labels)))
     if model.reads_vectors and config["words_first_threshold"]:
         words_clf = _logistic_regression(config).set_params(class_weight=weights)
-        model.words_clf = _fortran(words_clf.fit(model._text_features(inputs), labels))
+        model.words_clf = _fortran(words_clf.fit(model.text_features(inputs), labels))
     return model
 
 

@@ -115,7 +115,7 @@ def test_words_first_model_computes_the_vector_only_when_the_words_are_unsure(tm
     both = train_classifier(tmp_path / "gated", tokenized(EXAMPLES), sentence_weight=1.5, words_first_threshold=0.5)
     always = train_classifier(tmp_path / "always", tokenized(EXAMPLES), sentence_weight=1.5)
     sure, unsure = "how long can kids play games", "hours on the tablet daily"  # a training example; no word in common
-    words_only = [both.model.words_clf.predict_proba(both.model._text_features([Inputs(classifier_module.message_words(m))])).max()
+    words_only = [both.model.words_clf.predict_proba(both.model.text_features([Inputs(classifier_module.message_words(m))])).max()
                   for m in tokenized([(sure, ""), (unsure, "")])]
     assert words_only[0] > words_only[1]
     both.config["words_first_threshold"] = sum(words_only) / 2
@@ -127,6 +127,19 @@ def test_words_first_model_computes_the_vector_only_when_the_words_are_unsure(tm
     assert embedded == [unsure]
     # Below the threshold the answer is the with-vector model's, the same as without the words-first model.
     assert gated == intent_of(always, unsure)
+
+
+def test_both_probabilities_are_what_the_threshold_chooses_between(tmp_path):
+    # The NLU bench scores several thresholds from both_proba; it must match predict_proba.
+    model = train_classifier(tmp_path, tokenized(EXAMPLES), sentence_weight=1.5, words_first_threshold=0.5).model
+    texts = ["how long can kids play games", "hours on the tablet daily", "he threatens to post her photos", "hi"]
+    words = [classifier_module.message_words(m) for m in tokenized([(t, "") for t in texts])]
+    vectors = lambda rows: sentence_vectors.embed([texts[i] for i in rows])  # noqa: E731
+    first, full = model.both_proba(words, vectors)
+    for threshold in (0.0, 0.6, 0.8, 0.95):
+        expected = full if not threshold else np.where(first.max(axis=1)[:, None] >= threshold, first, full)
+        assert np.allclose(model.predict_proba(words, vectors, threshold), expected)
+    assert not np.allclose(first, full)
 
 
 def test_a_model_from_before_the_vectors_still_answers():

@@ -63,7 +63,9 @@ def test_free_text_gets_a_lesson_with_related_more_feedback_and_share_buttons(tg
     assert press.notice == words["thanks"] and press.messages == []
 
 
-LOW_CONFIDENCE = {"en": "i have a question about my grandson", "km": "កូន អ៊ីនធឺណិត"}
+# Vague by nature, with no topic's words in them ("a quick question about my child"): a
+# topic word such as អ៊ីនធឺណិត "internet" reaches 0.30 parental_controls once the data grows.
+LOW_CONFIDENCE = {"en": "i have a question about my grandson", "km": "សួរបន្តិច អំពីកូនខ្ញុំ"}
 
 
 @pytest.mark.parametrize("lang", ["km", "en"])

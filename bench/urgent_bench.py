@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from bench import common
-from bench.common import FOLDS, LANGS, URGENT
+from bench.common import FOLDS, LANGS, URGENT, ProjectPipeline
 
 URG = list(URGENT)
 _KHMER = re.compile(r"[\u1780-\u17FF]")
@@ -54,22 +54,19 @@ def clauses(text: str) -> List[str]:
 
 def _fit(train, test, vectors) -> Dict[str, Any]:
     """One fold: the pipeline's probabilities, an urgent-only model's, the clauses' and the features."""
-    from sklearn.linear_model import LogisticRegression
+    from bot.nlu.classifier import Inputs, _logistic_regression
 
-    from bot.nlu.classifier import Inputs, _logistic_regression, build_pipeline, class_weights
-    from bot.nlu.sentence_vectors import DIM
-
-    cfg = common.classifier_config()
-    feats = build_pipeline(cfg, DIM).named_steps["features"]
+    # Every message reads its vector here (no words-first model), as nlu_bench's "always" row.
+    cfg = {**common.classifier_config(), "words_first_threshold": 0.0}
+    fitted = ProjectPipeline(config=cfg, vectors=vectors).fit(train).model.pipeline
+    feats, clf = fitted.named_steps["features"], fitted.named_steps["clf"]
     rows = lambda texts: [Inputs(common.project_words(t), vectors[t]) for t in texts]  # noqa: E731
-    x = feats.fit_transform(rows([e.text for e in train]))
+    x = feats.transform(rows([e.text for e in train]))
     xt = feats.transform(rows([e.text for e in test]))
     y = [e.intent for e in train]
-    clf = _logistic_regression(cfg).set_params(class_weight=class_weights(y, cfg)).fit(x, y)
     names = list(clf.classes_)
     urgent = [i for i, label in enumerate(y) if label in URG]
-    second = LogisticRegression(C=cfg["C"], max_iter=cfg["max_iter"], class_weight="balanced",
-                                random_state=cfg["random_state"]).fit(x[urgent], [y[i] for i in urgent])
+    second = _logistic_regression(cfg).fit(x[urgent], [y[i] for i in urgent])  # "balanced", unweighted
     p2 = second.predict_proba(xt)[:, [list(second.classes_).index(u) for u in URG]]
     pieces = [(r, c) for r, e in enumerate(test) for c in clauses(e.text)]
     by_clause: Dict[int, List[np.ndarray]] = {}

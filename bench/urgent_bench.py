@@ -143,9 +143,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     methods = {"this pipeline (argmax)": lambda p: [p["names"][j] for j in p["p1"].argmax(axis=1)],
                "second stage, alone": lambda p: second_stage(p, product=False),
                "second stage x first": lambda p: second_stage(p, product=True)}
+    votes = {(id(p), k): neighbours(p, k) for p in parts for k in (5, 10, 20)}  # once, for every weight
     for k in (5, 10, 20):
         for a in (0.2, 0.35, 0.5):
-            methods[f"neighbours k={k} a={a}"] = (lambda k, a: lambda p: blended(p, neighbours(p, k), a))(k, a)
+            methods[f"neighbours k={k} a={a}"] = (lambda k, a: lambda p: blended(p, votes[id(p), k], a))(k, a)
     for tau in (0.5, 0.7, 0.8, 0.9):
         methods[f"clause precedence tau={tau}"] = (lambda t: lambda p: clause_precedence(p, t))(tau)
     rows = []

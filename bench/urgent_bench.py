@@ -12,7 +12,9 @@ intent is chosen:
   same features (weight a);
 - clause precedence: a message of two or more clauses is also classified clause by clause,
   and a higher-precedence urgent intent (nlu_data/README: emergency, then sextortion, then
-  nude_image_shared) at least tau sure in one clause wins.
+  nude_image_shared) at least tau sure in one clause wins;
+- ratio precedence: when the top intent is urgent, a higher-precedence urgent intent whose
+  probability is at least r times the top one's wins (the README's order as a bias).
 
 Choose on the CV columns; the held-out columns are for information.
 """
@@ -115,6 +117,17 @@ def clause_precedence(part: Dict[str, Any], tau: float) -> List[str]:
     return out
 
 
+def ratio_precedence(part: Dict[str, Any], r: float) -> List[str]:
+    names = part["names"]
+    out = []
+    for row in part["p1"]:
+        top = names[int(row.argmax())]
+        if top in URG:
+            top = next(u for u in URG if row[names.index(u)] >= r * row.max())
+        out.append(top)
+    return out
+
+
 def blended(part: Dict[str, Any], votes: np.ndarray, a: float) -> List[str]:
     p = (1 - a) * part["p1"] + a * votes
     return [part["names"][j] for j in p.argmax(axis=1)]
@@ -149,6 +162,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             methods[f"neighbours k={k} a={a}"] = (lambda k, a: lambda p: blended(p, votes[id(p), k], a))(k, a)
     for tau in (0.5, 0.7, 0.8, 0.9):
         methods[f"clause precedence tau={tau}"] = (lambda t: lambda p: clause_precedence(p, t))(tau)
+    for r in (0.3, 0.5, 0.7):
+        methods[f"ratio precedence r={r}"] = (lambda r: lambda p: ratio_precedence(p, r))(r)
     rows = []
     for label, method in methods.items():
         cv: List[str] = [""] * len(train)

@@ -20,7 +20,7 @@ BENCHES = [
     ("nlu", "bench.nlu_bench", "intent accuracy (CV and held-out) vs Rasa default and keywords; speed; fallback threshold"),
     ("tokenizer", "bench.tokenizer_bench", "khmercut vs khmer-nltk: speed, raw offsets, CV macro-F1"),
     ("tuning", "bench.tuning_bench", "settings of this pipeline tried by cross-validation"),
-    ("urgent", "bench.urgent_bench", "ways to choose among the urgent intents (second stage, neighbours, clauses) by CV"),
+    ("urgent", "bench.urgent_bench", "ways to choose among the urgent intents (second stage, neighbours, clauses, probability ratio) by CV"),
     ("load", "bench.load_bench", "the bot process under 500 users x 10 messages, polling and webhook, vs a constant NLU; cold start"),
 ]
 

@@ -21,6 +21,7 @@ BENCHES = [
     ("tokenizer", "bench.tokenizer_bench", "khmercut vs khmer-nltk: speed, raw offsets, CV macro-F1"),
     ("tuning", "bench.tuning_bench", "settings of this pipeline tried by cross-validation"),
     ("urgent", "bench.urgent_bench", "ways to choose among the urgent intents (second stage, neighbours, clauses, probability ratio) by CV"),
+    ("candidates", "bench.candidates_bench", "candidate training examples (bench/candidates) by repeated CV on the examples all variants share"),
     ("load", "bench.load_bench", "the bot process under 500 users x 10 messages, polling and webhook, vs a constant NLU; cold start"),
 ]
 

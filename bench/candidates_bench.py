@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import statistics
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from bench import common
 from bench.common import LANGS, URGENT, Example, ProjectPipeline, table
@@ -25,11 +25,17 @@ from bench.common import LANGS, URGENT, Example, ProjectPipeline, table
 CANDIDATES = Path(__file__).resolve().parent / "candidates"
 
 
+def language_and_kind(path: Path) -> Tuple[str, str]:
+    """("km", "breadth") for km_breadth.tsv."""
+    lang, _, kind = path.stem.partition("_")
+    if lang not in LANGS or not kind:
+        raise ValueError(f"{path.name}: the name must be <{'|'.join(LANGS)}>_<kind>.tsv")
+    return lang, kind
+
+
 def read_candidates(path: Path) -> List[Example]:
-    """The examples of one candidate file; its language is the file name's prefix (en_..., km_...)."""
-    lang = path.stem.split("_", 1)[0]
-    if lang not in LANGS:
-        raise ValueError(f"{path.name}: the name must start with one of {', '.join(LANGS)} and '_'")
+    """The examples of one candidate file, in the language its name gives."""
+    lang, _ = language_and_kind(path)
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -41,15 +47,11 @@ def read_candidates(path: Path) -> List[Example]:
     return out
 
 
-def kind(path: Path) -> str:
-    return path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
-
-
 def variants(files: Sequence[Path]) -> Dict[str, List[Example]]:
     """{label: examples to add}: nothing, each kind alone, and every kind together when there are two or more."""
     by_kind: Dict[str, List[Example]] = {}
     for path in files:
-        by_kind.setdefault(kind(path), []).extend(read_candidates(path))
+        by_kind.setdefault(language_and_kind(path)[1], []).extend(read_candidates(path))
     out = {"as is": []}
     out.update((f"+ {k}", examples) for k, examples in by_kind.items())
     if len(by_kind) > 1:

@@ -16,9 +16,11 @@ and keywords. DIET needs ~15-20 min per training on 2 cores, so it runs on the f
 DIET_FOLDS of the same folds; the side-by-side table shows every system on those folds
 too. Held-out: each system trained on all of nlu_data/, scored on bench/data/heldout_*.yml.
 
-DIET predictions are cached in bench/results/, one file per training, under a hash of
-what it trained on, what it predicted, DIET's config and Rasa's version; --refresh-diet
-retrains, --diet-folds '' trains only the held-out model.
+DIET predictions are kept in bench/diet/ (committed: a training takes 25-75 min, so the
+figures accumulate across machines), one file per training, under a hash of what it
+trained on, what it predicted, DIET's config and Rasa's version; a change to any of them
+makes a new file. --refresh-diet retrains, --diet-folds '' trains only the held-out model,
+--no-diet-heldout (with --diet-only) only the folds, so folds can train in parallel processes.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from bench.keywords import KeywordMatcher
 
 DIET_FOLDS = (0, 1)
 RESULTS = Path(__file__).resolve().parent / "results"
+DIET_CACHE = Path(__file__).resolve().parent / "diet"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 13)]  # 0.05 .. 0.60
 AMBIGUITIES = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2]
 LATENCY_MESSAGES = 500
@@ -146,7 +149,7 @@ def diet_key(train: List[Example], test_texts: Sequence[str]) -> str:
 def diet_predictions(train: List[Example], test_texts: List[str], label: str, refresh: bool,
                      allow_train: bool) -> Optional[Tuple[List[str], float, str]]:
     """(predictions, training seconds, where from) of DIET trained on `train`, cached per training."""
-    cache = RESULTS / f"diet-{diet_key(train, test_texts)}.json"
+    cache = DIET_CACHE / f"diet-{diet_key(train, test_texts)}.json"
     if cache.exists() and not refresh:
         data = json.loads(cache.read_text(encoding="utf-8"))
         return data["pred"], data["train_seconds"], f"{label}: cache from {data['when']}"
@@ -158,14 +161,15 @@ def diet_predictions(train: List[Example], test_texts: List[str], label: str, re
     system = RasaDefault().fit(train)
     pred = system.predict(test_texts)
     print(f"    trained in {system.train_seconds:.0f} s", flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    cache.write_text(json.dumps({"pred": pred, "train_seconds": system.train_seconds,
-                                 "when": time.strftime("%Y-%m-%d %H:%M")}, ensure_ascii=False), encoding="utf-8")
+    DIET_CACHE.mkdir(exist_ok=True)
+    cache.write_text(json.dumps({"label": label, "when": time.strftime("%Y-%m-%d %H:%M"),
+                                 "train_seconds": round(system.train_seconds), "pred": pred},
+                                ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     return pred, system.train_seconds, f"{label}: trained now"
 
 
 def run_diet(train: List[Example], split, heldout: List[Example], folds: Sequence[int], refresh: bool,
-             allow_train: bool) -> Optional[Dict[str, Any]]:
+             allow_train: bool, with_heldout: bool = True) -> Optional[Dict[str, Any]]:
     """DIET's out-of-fold predictions on `folds` and its held-out predictions; None if any is missing."""
     data: Dict[str, Any] = {"cv_pred": {}, "train_seconds": [], "sources": []}
     for number in folds:
@@ -177,6 +181,8 @@ def run_diet(train: List[Example], split, heldout: List[Example], folds: Sequenc
         data["cv_pred"].update(zip(te, got[0]))
         data["train_seconds"].append(got[1])
         data["sources"].append(got[2])
+    if not with_heldout:
+        return data
     got = diet_predictions(train, [e.text for e in heldout], "all data for the held-out set", refresh, allow_train)
     if got is None:
         return None
@@ -283,6 +289,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--no-diet", action="store_true", help="skip Rasa's DIET unless cached")
     parser.add_argument("--refresh-diet", action="store_true", help="retrain DIET even when cached")
     parser.add_argument("--diet-only", action="store_true", help="only train DIET and fill the cache")
+    parser.add_argument("--no-diet-heldout", action="store_true",
+                        help="with --diet-only: train only the folds, not the held-out model")
     parser.add_argument("--no-speed", action="store_true", help="skip training/loading the real Rasa model")
     parser.add_argument("--diet-folds", default=",".join(str(f + 1) for f in DIET_FOLDS),
                         help="which of the 5 folds DIET is trained for (each takes 15-60 min); '' for the held-out set only")
@@ -294,7 +302,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     heldout = common.all_heldout()
     split = common.folds(train)
     if args.diet_only:
-        run_diet(train, split, heldout, diet_folds, refresh=args.refresh_diet, allow_train=True)
+        run_diet(train, split, heldout, diet_folds, refresh=args.refresh_diet, allow_train=True,
+                 with_heldout=not args.no_diet_heldout)
         return {}
 
     cfg = common.classifier_config()

@@ -408,9 +408,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
 
 def print_help_lines_shown(train: List[Example], heldout: List[Example], project: Dict[str, Any]) -> None:
     """What a caregiver with an urgent message gets: the help lines come first when the NLU picks
-    any urgent lesson (each one starts with them) or the safety net (content/safety.yml) fires."""
+    any urgent lesson (each one starts with them) or the safety net (content/safety.yml) fires.
+    Its own topic's lines: the NLU picks the message's lesson, or the net names the message's
+    topic and it outranks the NLU's pick (bot.conversation shows the net's lines first then)."""
     from bot.content.loader import ContentStore
-    from bot.safety import danger_topic
+    from bot.safety import danger_topic, outranks
     from bot.settings import ROOT as BOT_ROOT
 
     danger = ContentStore(BOT_ROOT / "content").library.danger
@@ -420,16 +422,19 @@ def print_help_lines_shown(train: List[Example], heldout: List[Example], project
                                       ("held-out", heldout, dict(enumerate(project["held_pred"])))):
             urgent = [i for i, e in enumerate(examples) if e.lang == lang and e.intent in URGENT and i in pred]
             by_nlu = {i for i in urgent if pred[i] in URGENT}
-            by_net = {i for i in urgent if danger_topic(examples[i].text, danger)}
+            net = {i: danger_topic(examples[i].text, danger) for i in urgent}
+            by_net = {i for i in urgent if net[i]}
+            own = {i for i in urgent if pred[i] == examples[i].intent
+                   or (net[i] == examples[i].intent and outranks(net[i], pred[i]))}
             # The other side of the net: help lines before an ordinary question's lesson.
             others = [i for i, e in enumerate(examples) if e.lang == lang and e.intent not in URGENT and i in pred]
             net_alarms = sum(1 for i in others if danger_topic(examples[i].text, danger))
             rows.append([f"{lang} {label}", len(urgent), len(by_nlu) / len(urgent), len(by_net) / len(urgent),
                          len(by_nlu | by_net) / len(urgent), len(set(urgent) - by_nlu - by_net),
-                         f"{net_alarms}/{len(others)}"])
+                         len(own) / len(urgent), f"{net_alarms}/{len(others)}"])
     print()
     print(table(["messages", "urgent n", "NLU picks an urgent lesson", "safety net fires", "help lines shown",
-                 "no help lines", "net fires on other intents"], rows,
+                 "no help lines", "its own topic's lines", "net fires on other intents"], rows,
                 "== Urgent messages (emergency, sextortion, nude_image_shared): are the help lines shown first?"))
 
 

@@ -20,7 +20,7 @@ from bot.i18n import LANGUAGES, Translator, language_name, negotiate
 from bot.nlu.khmer_text import script_share
 from bot.nlu.khmer_text import words as khmer_words
 from bot.replies import Button, Reply
-from bot.safety import danger_topic
+from bot.safety import danger_topic, outranks
 from bot.storage import Store
 
 logger = logging.getLogger(__name__)
@@ -79,11 +79,13 @@ class Conversation:
         if urgent:
             # Urgent help never waits behind a question or a button: the help lines go
             # first, then the lesson the NLU chose (or the urgent lesson if it chose none).
+            # A less urgent lesson than the net's (sextortion for a self-harm threat) does
+            # not replace them: each urgent lesson lists only its own lines.
             self.store.count("safety_net", urgent)
             chosen = library.lesson(parse.intent, lang) if parse.intent in TOPICS else None
             if chosen is None:
                 parse = parse.with_intent(urgent)
-            elif not chosen.urgent:
+            elif outranks(urgent, chosen.id):
                 first.append(self.urgent_help(urgent, lang))
         payloads = await self.engine.respond(who, parse)
         replies = first + [r for p in payloads for r in self._render(p, lang, parse)]

@@ -22,6 +22,19 @@ def _prepared(phrase: str, lang: str) -> str:
     return _compact(phrase) if lang == "km" else normalise(phrase)
 
 
+def outranks(topic: Optional[str], chosen: Optional[str]) -> bool:
+    """Whether the net's topic puts its help lines before the lesson the NLU chose.
+
+    Yes when the chosen lesson is not urgent, and when it is a less urgent one: a message
+    that tells of blackmail and of a child who "will kill herself tonight" is an emergency
+    first (nlu_data/README's order), and the emergency lines (police 117) are not among
+    the sextortion lesson's.
+    """
+    if topic not in PRIORITY:
+        return False
+    return chosen not in PRIORITY or PRIORITY.index(topic) < PRIORITY.index(chosen)
+
+
 def danger_topic(text: str, danger: Mapping[str, Mapping[str, Tuple[str, ...]]]) -> Optional[str]:
     """The urgent topic a message's words point to, whatever language it is in, or None."""
     spaced = f" {normalise(text)} "

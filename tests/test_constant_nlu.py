@@ -45,3 +45,23 @@ def test_build_with_the_constant_engine_does_not_load_rasa(tmp_path):
     turn = asyncio.run(parts.conversation.on_text("who", "my son is always on his phone at night", "en"))
     assert turn.replies and "Getting help" in turn.replies[0].text
     assert already or "rasa.core.agent" not in sys.modules
+
+
+def test_a_self_harm_threat_gets_the_emergency_lines_before_a_less_urgent_lesson(tmp_path):
+    """Whatever the NLU picks among the urgent lessons, danger now comes first: here it is
+    made to pick sextortion, whose lesson does not list the police."""
+    from bot.app import build
+    from bot.settings import ROOT
+
+    settings = dataclasses.replace(Settings(), nlu="constant", database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+                                   model_dir=tmp_path / "no-models-here", content_dir=ROOT / "content",
+                                   content_reload_seconds=0)
+    parts = build(settings)
+    parts.conversation.engine = ConstantEngine("sextortion")
+
+    turn = asyncio.run(parts.conversation.on_text(
+        "who", "he posted her video because we did not pay and now she says she wants to die", "en"))
+
+    assert [r.text.startswith("🆘") for r in turn.replies[:1]] == [True]
+    assert "117" in turn.replies[0].text and "117" not in turn.replies[1].text
+    assert "092 311 511" in turn.replies[1].text  # then the sextortion lesson itself

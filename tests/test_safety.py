@@ -2,7 +2,7 @@
 import pytest
 
 from bot.content.loader import load_library
-from bot.safety import danger_topic
+from bot.safety import danger_topic, outranks
 from bot.settings import ROOT
 
 DANGER = load_library(ROOT / "content").danger
@@ -33,3 +33,17 @@ def test_danger_phrases_are_found_in_both_languages(text, topic):
 ])
 def test_ordinary_questions_do_not_trigger_it(text):
     assert danger_topic(text, DANGER) is None
+
+
+@pytest.mark.parametrize("net, chosen, first", [
+    ("emergency", "sextortion", True),        # blackmail, and a child who says she will die tonight
+    ("emergency", "nude_image_shared", True),
+    ("sextortion", "nude_image_shared", True),
+    ("emergency", "grooming", True),          # any lesson that is not urgent
+    ("emergency", "emergency", False),        # the lesson starts with the same lines
+    ("nude_image_shared", "sextortion", False),  # the chosen lesson is the more urgent one
+    ("sextortion", "emergency", False),
+    (None, "grooming", False),
+])
+def test_the_nets_help_lines_go_first_unless_the_chosen_lesson_is_as_urgent(net, chosen, first):
+    assert outranks(net, chosen) is first

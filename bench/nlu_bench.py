@@ -12,9 +12,10 @@ Systems, all trained on both languages together as the bot is, scored per langua
   keywords       each intent's most distinctive words (bench/keywords.py).
 
 Cross-validation: 5 stratified folds (strata language x intent, seed 42) for this pipeline
-and keywords. DIET needs ~15-20 min per training on 2 cores, so it runs on the first
-DIET_FOLDS of the same folds; the side-by-side table shows every system on those folds
-too. Held-out: each system trained on all of nlu_data/, scored on bench/data/heldout_*.yml.
+and keywords, and DIET on the same folds. DIET needs 25-75 min per training on 2 cores:
+it trains the folds that are not stored in bench/diet (all of them after a change of the
+training data), and with --no-diet the tables show the folds that are; the side-by-side
+table shows every system on DIET's folds too. Held-out: each system trained on all of nlu_data/, scored on bench/data/heldout_*.yml.
 
 DIET predictions are kept in bench/diet/ (committed: a training takes 25-75 min, so the
 figures accumulate across machines), one file per training, under a hash of what it
@@ -39,7 +40,7 @@ from bench import common
 from bench.common import (FOLDS, LANGS, OUT_OF_SCOPE, SEED, URGENT, Example, ProjectPipeline, fmt_counts, ok, table)
 from bench.keywords import KeywordMatcher
 
-DIET_FOLDS = (0, 1)
+DIET_FOLDS = (0, 1, 2, 3, 4)
 RESULTS = Path(__file__).resolve().parent / "results"
 DIET_CACHE = Path(__file__).resolve().parent / "diet"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 13)]  # 0.05 .. 0.60
@@ -170,25 +171,29 @@ def diet_predictions(train: List[Example], test_texts: List[str], label: str, re
 
 def run_diet(train: List[Example], split, heldout: List[Example], folds: Sequence[int], refresh: bool,
              allow_train: bool, with_heldout: bool = True) -> Optional[Dict[str, Any]]:
-    """DIET's out-of-fold predictions on `folds` and its held-out predictions; None if any is missing."""
-    data: Dict[str, Any] = {"cv_pred": {}, "train_seconds": [], "sources": []}
+    """DIET's out-of-fold predictions on `folds` and its held-out predictions: the stored ones,
+    and with allow_train the missing ones trained now. "folds" lists the folds it has, and
+    "held_pred" is there when the held-out model is; None when nothing is."""
+    data: Dict[str, Any] = {"cv_pred": {}, "folds": [], "train_seconds": [], "sources": []}
     for number in folds:
         tr, te = split[number]
         got = diet_predictions([train[i] for i in tr], [train[i].text for i in te],
                                f"fold {number + 1}/{FOLDS}", refresh, allow_train)
         if got is None:
-            return None
+            continue
         data["cv_pred"].update(zip(te, got[0]))
+        data["folds"].append(number)
         data["train_seconds"].append(got[1])
         data["sources"].append(got[2])
-    if not with_heldout:
-        return data
-    got = diet_predictions(train, [e.text for e in heldout], "all data for the held-out set", refresh, allow_train)
-    if got is None:
+    got = None
+    if with_heldout:
+        got = diet_predictions(train, [e.text for e in heldout], "all data for the held-out set", refresh, allow_train)
+    if got is not None:
+        data["held_pred"], seconds, source = got
+        data["train_seconds"].append(seconds)
+        data["sources"].append(source)
+    if not data["sources"]:
         return None
-    data["held_pred"], seconds, source = got
-    data["train_seconds"].append(seconds)
-    data["sources"].append(source)
     data["source"] = "; ".join(data["sources"])
     return data
 
@@ -323,14 +328,16 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     project = run_project(train, split, heldout)
     keywords = run_keywords(train, split, heldout)
     diet = run_diet(train, split, heldout, diet_folds, refresh=args.refresh_diet, allow_train=not args.no_diet)
+    # The DIET rows compare on the folds it has (with --no-diet, those stored).
+    diet_folds = diet["folds"] if diet else []
     diet_only = {i for f in diet_folds for i in split[f][1]}
     print(f"This pipeline: {FOLDS}-fold CV in {project['cv_seconds']:.0f} s (2 jobs), one fit on all data {project['fit_seconds']:.0f} s.")
     if diet:
         print(f"Rasa default (DIET): {diet['source']}; training took "
-              + ", ".join(f"{s:.0f}" for s in diet["train_seconds"]) + " s (each fold, then all data; "
+              + ", ".join(f"{s:.0f}" for s in diet["train_seconds"]) + " s (each fold, then all data if stored; "
               "under 60 s means Rasa reused a cached training of the same data).")
     else:
-        print("Rasa default (DIET): skipped (--no-diet and no cache).")
+        print("Rasa default (DIET): skipped (--no-diet and nothing stored in bench/diet for these data).")
 
     # Side by side.
     heads = ["system / evaluation", "n", "accuracy", "macro-F1", *(f"recall {u}" for u in URGENT)]
@@ -346,12 +353,14 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             if diet_only:
                 rows.append(score_row(f"{name}: CV folds {','.join(str(f + 1) for f in diet_folds)} of {FOLDS}",
                                       *subset(train, result["cv_pred"], lang, diet_only)))
-            rows.append(score_row(f"{name}: held-out", held_truth, [result["held_pred"][i] for i in held_idx]))
-            unseen = [i for i in held_idx if not seen[i]]
-            rows.append(score_row(f"{name}: held-out unseen", [heldout[i].intent for i in unseen],
-                                  [result["held_pred"][i] for i in unseen]))
-            summary[(name, lang, "held")] = common.scores(held_truth, [result["held_pred"][i] for i in held_idx])
-            summary[(name, lang, "unseen")] = common.scores([heldout[i].intent for i in unseen], [result["held_pred"][i] for i in unseen])
+            if "held_pred" in result:  # DIET's held-out model may not be stored
+                rows.append(score_row(f"{name}: held-out", held_truth, [result["held_pred"][i] for i in held_idx]))
+                unseen = [i for i in held_idx if not seen[i]]
+                rows.append(score_row(f"{name}: held-out unseen", [heldout[i].intent for i in unseen],
+                                      [result["held_pred"][i] for i in unseen]))
+                summary[(name, lang, "held")] = common.scores(held_truth, [result["held_pred"][i] for i in held_idx])
+                summary[(name, lang, "unseen")] = common.scores([heldout[i].intent for i in unseen],
+                                                                [result["held_pred"][i] for i in unseen])
             summary[(name, lang, "cv")] = common.scores(*subset(train, result["cv_pred"], lang))
             if diet_only:
                 summary[(name, lang, "cv_diet")] = common.scores(*subset(train, result["cv_pred"], lang, diet_only))
@@ -387,7 +396,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         print()
         print(table(["intent", "missed", "predicted instead", "false alarms", "true intent of false alarms"], rows,
                     f"== {lang}: urgent intents, this pipeline: what they were confused with"))
-        if diet:
+        if diet and "held_pred" in diet:
             rows = []
             dp = [diet["held_pred"][i] for i in held_idx]
             for intent in URGENT:

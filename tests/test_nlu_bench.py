@@ -48,6 +48,13 @@ def test_folds_alone_leave_the_held_out_model_out(store):
     with_heldout = nlu_bench.run_diet(TRAIN, split, [Example("hi", "greet", "en")], [0, 1], refresh=False,
                                       allow_train=False)
 
-    assert folds_only["cv_pred"] == {0: "emergency", 1: "greet"}
+    assert folds_only["cv_pred"] == {0: "emergency", 1: "greet"} and folds_only["folds"] == [0, 1]
     assert "held_pred" not in folds_only
-    assert with_heldout is None  # the held-out model was never trained, and training was not allowed
+    # The held-out model was never trained, and training was not allowed: the folds stand alone.
+    assert with_heldout["folds"] == [0, 1] and "held_pred" not in with_heldout
+
+
+def test_nothing_stored_and_no_training_is_no_diet(store):
+    split = [([1], [0]), ([0], [1])]
+    assert nlu_bench.run_diet(TRAIN, split, [Example("hi", "greet", "en")], [0, 1], refresh=False,
+                              allow_train=False) is None

@@ -15,7 +15,8 @@ Cross-validation: 5 stratified folds (strata language x intent, seed 42) for thi
 and keywords, and DIET on the same folds. DIET needs 25-75 min per training on 2 cores:
 it trains the folds that are not stored in bench/diet (all of them after a change of the
 training data), and with --no-diet the tables show the folds that are; the side-by-side
-table shows every system on DIET's folds too. Held-out: each system trained on all of nlu_data/, scored on bench/data/heldout_*.yml.
+table shows every system on DIET's folds too. Held-out: each system trained on all of
+nlu_data/, scored on bench/data/heldout_*.yml.
 
 DIET predictions are kept in bench/diet/ (committed: a training takes 25-75 min, so the
 figures accumulate across machines), one file per training, under a hash of what it
@@ -291,14 +292,14 @@ def score_row(label: str, truth, pred) -> List[Any]:
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench.nlu_bench")
-    parser.add_argument("--no-diet", action="store_true", help="skip Rasa's DIET unless cached")
-    parser.add_argument("--refresh-diet", action="store_true", help="retrain DIET even when cached")
-    parser.add_argument("--diet-only", action="store_true", help="only train DIET and fill the cache")
+    parser.add_argument("--no-diet", action="store_true", help="train no DIET; compare with what bench/diet has")
+    parser.add_argument("--refresh-diet", action="store_true", help="retrain DIET even when stored")
+    parser.add_argument("--diet-only", action="store_true", help="only train DIET into bench/diet")
     parser.add_argument("--no-diet-heldout", action="store_true",
                         help="with --diet-only: train only the folds, not the held-out model")
     parser.add_argument("--no-speed", action="store_true", help="skip training/loading the real Rasa model")
     parser.add_argument("--diet-folds", default=",".join(str(f + 1) for f in DIET_FOLDS),
-                        help="which of the 5 folds DIET is trained for (each takes 15-60 min); '' for the held-out set only")
+                        help="which of the 5 folds DIET is trained for (each takes 25-75 min); '' for the held-out set only")
     args = parser.parse_args([] if argv is None else argv)
     diet_folds = [int(f) - 1 for f in args.diet_folds.split(",") if f.strip()]
     common.quiet()

@@ -5,10 +5,11 @@ import re
 from functools import lru_cache
 from typing import Mapping, Optional, Tuple
 
+from bot.content.models import URGENT_TOPICS
 from bot.nlu.khmer_text import normalise
 
 # Checked in this order: the most urgent answer wins when several match.
-PRIORITY = ("emergency", "sextortion", "nude_image_shared")
+PRIORITY = URGENT_TOPICS
 
 
 def _compact(text: str) -> str:

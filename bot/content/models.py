@@ -12,6 +12,7 @@ TOPICS = (
     "sharing_child_photos", "talk_to_child", "privacy_settings", "parental_controls",
     "screen_time", "age_limits", "online_learning", "report_abuse", "get_help",
 )
+# Most urgent first (nlu_data/README's order of precedence; bot.safety checks them so).
 URGENT_TOPICS = ("emergency", "sextortion", "nude_image_shared")
 
 

@@ -37,9 +37,11 @@ def test_sends_are_spaced_to_the_limit(tmp_path):
 
 def test_zero_turns_the_bots_own_pacing_off(tmp_path):
     # With no limiter of its own the bot does not hold back a burst (Telegram's 429s still
-    # would: tests/faults). At 30/s, the 10 sends after the bucket's 30 wait a third of a second.
-    free = asyncio.run(_send_times(tmp_path, 0, 40))
-    limited = asyncio.run(_send_times(tmp_path, 30, 40))
-    assert len(free) == len(limited) == 40
-    assert limited[-1] - limited[0] >= 0.3
+    # would: tests/faults). At 30/s, the 30 sends after the bucket's 30 wait a second. The
+    # times are when the stand-in received them: on a busy machine the first arrives late,
+    # so the bound leaves a fifth of that second for it (a third of a second was too tight).
+    free = asyncio.run(_send_times(tmp_path, 0, 60))
+    limited = asyncio.run(_send_times(tmp_path, 30, 60))
+    assert len(free) == len(limited) == 60
+    assert limited[-1] - limited[0] >= 0.8
     assert free[-1] - free[0] < limited[-1] - limited[0]

@@ -324,7 +324,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
           + ", ".join(f"{l} {sum(s for s, e in zip(seen, heldout) if e.lang == l)}" for l in LANGS)
           + " (mostly 'hi', 'ok', 'menu'); the 'held-out unseen' rows leave them out.")
     print(f"This pipeline's settings (config.yml over defaults): "
-          + ", ".join(f"{k}={cfg[k]}" for k in ("C", "word_ngram_max", "char_ngram_max", "urgent_weight")) + ", class_weight=balanced")
+          + ", ".join(f"{k}={cfg[k]}" for k in ("linear_model", "C", "word_ngram_max", "char_ngram_max", "sentence_weight",
+                                           "urgent_weight")) + " (class weights balanced x urgent_weight)")
 
     project = run_project(train, split, heldout)
     keywords = run_keywords(train, split, heldout)

@@ -76,9 +76,12 @@ Variant = Tuple[Any, ...]
 
 def variants(base: Dict[str, Any]) -> List[Variant]:
     out: List[Variant] = [("config.yml as is", {}, None, None)]
+    # The linear model config.yml had before the calibrated SVM (its settings: C=20, urgent_weight 4).
+    out += [("logistic regression, C=20, urgent_weight=4", {"linear_model": "logistic_regression", "C": 20.0,
+                                                          "urgent_weight": 4.0}, None, None)]
     out += [(f"C={c}", {"C": c}, None, None) for c in (1.0, 3.0, 10.0, 30.0, 50.0, 100.0) if c != base["C"]]
     out += [(f"char_wb 1-{n}", {"char_ngram_max": n}, None, None) for n in (3, 5, 6) if n != base["char_ngram_max"]]
-    out += [(f"urgent_weight={w}", {"urgent_weight": w}, None, None) for w in (1.0, 1.5, 2.0, 3.0, 6.0, 8.0) if w != base["urgent_weight"]]
+    out += [(f"urgent_weight={w}", {"urgent_weight": w}, None, None) for w in (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0) if w != base["urgent_weight"]]
     out += [(f"word n-grams 1-{n}", {"word_ngram_max": n}, None, None) for n in (1, 3) if n != base["word_ngram_max"]]
     out += [(f"sentence_weight={w}", {"sentence_weight": w}, None, None)
             for w in (0.0, 1.0, 2.0, 3.0) if w != base["sentence_weight"]]
@@ -130,7 +133,7 @@ def main(argv: Optional[List[str]] = None, extra: Optional[List[Variant]] = None
     split = common.folds(examples)
     base = common.classifier_config()
     print(f"Base (config.yml): C={base['C']}, word_ngram_max={base['word_ngram_max']}, "
-          f"char_ngram_max={base['char_ngram_max']}, urgent_weight={base['urgent_weight']}, class_weight=balanced. {FOLDS}-fold CV, both languages.")
+          f"char_ngram_max={base['char_ngram_max']}, urgent_weight={base['urgent_weight']}, {base['linear_model']}. {FOLDS}-fold CV, both languages.")
     results = []
     vectors = common.sentence_vectors(e.text for e in examples + heldout)
     for label, changes, words, tweak, *system in variants(base) + (extra or []):

@@ -56,7 +56,9 @@ def clauses(text: str) -> List[str]:
 
 def _fit(train, test, vectors) -> Dict[str, Any]:
     """One fold: the pipeline's probabilities, an urgent-only model's, the clauses' and the features."""
-    from bot.nlu.classifier import Inputs, _logistic_regression
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    from bot.nlu.classifier import Inputs, linear_model
 
     # Every message reads its vector here (no words-first model), as nlu_bench's "always" row.
     cfg = {**common.classifier_config(), "words_first_threshold": 0.0}
@@ -68,7 +70,8 @@ def _fit(train, test, vectors) -> Dict[str, Any]:
     y = [e.intent for e in train]
     names = list(clf.classes_)
     urgent = [i for i, label in enumerate(y) if label in URG]
-    second = _logistic_regression(cfg).fit(x[urgent], [y[i] for i in urgent])  # "balanced", unweighted
+    urgent_y = np.asarray([y[i] for i in urgent])
+    second = linear_model(cfg).fit(x[urgent], urgent_y, sample_weight=compute_sample_weight("balanced", urgent_y))
     p2 = second.predict_proba(xt)[:, [list(second.classes_).index(u) for u in URG]]
     pieces = [(r, c) for r, e in enumerate(test) for c in clauses(e.text)]
     by_clause: Dict[int, List[np.ndarray]] = {}

@@ -1,8 +1,10 @@
 """Intent classifier: TF-IDF over normalised words and character n-grams, plus a sentence
-vector when the pipeline has one, into a logistic regression.
+vector when the pipeline has one, into a linear model (a calibrated linear SVM or a
+logistic regression, `linear_model` in the config).
 
-Chosen by measurement (bench/nlu_bench.py): on this data it beats Rasa's DIET and its
-LogisticRegressionClassifier over count features, and trains in seconds on two cores.
+Chosen by measurement (bench/nlu_bench.py, bench/tuning_bench.py): on this data it beats
+Rasa's DIET and its LogisticRegressionClassifier over count features, and trains in
+seconds on two cores.
 The word features read the tokenizer's lemmas, so Khmer words come from khmercut; the
 sentence vector comes from bot.nlu.sentence_vectors, computed here rather than by a Rasa
 featurizer so that a message the words settle never pays for it (IntentModel).
@@ -77,14 +79,31 @@ def build_pipeline(config: Dict[Text, Any], vector_dim: int = 0):
         # the vector counts against the exact words.
         kwargs = {"weight": config["sentence_weight"], "dim": vector_dim}
         parts.append((SENTENCE, FunctionTransformer(_vectors, kw_args=kwargs)))
-    return Pipeline([("features", FeatureUnion(parts)), ("clf", _logistic_regression(config))])
+    return Pipeline([("features", FeatureUnion(parts)), ("clf", linear_model(config))])
 
 
-def _logistic_regression(config: Dict[Text, Any]):
+def linear_model(config: Dict[Text, Any], labels: Optional[Sequence[Text]] = None):
+    """The unfitted classifier on the features, for these training labels if given; fit()
+    gives it the class weights as sample weights."""
+    if config["linear_model"] == "linear_svm":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
+        # The bot needs probabilities (the fallback threshold, "did you mean", the words-first
+        # model), which an SVM does not give: a sigmoid per intent is fitted on out-of-fold
+        # scores, then one SVM is trained on all the data (ensemble=False). Every fold needs
+        # an example of every intent; with fewer, the logistic regression of earlier versions.
+        folds = config["calibration_folds"]
+        if min(Counter(labels or []).values(), default=folds) >= folds:
+            svm = LinearSVC(C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"])
+            return CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+        logger.warning(f"An intent has fewer than {folds} training examples, too few to calibrate the SVM on; "
+                       "training a logistic regression instead.")
+    elif config["linear_model"] != "logistic_regression":
+        raise ValueError(f"linear_model must be linear_svm or logistic_regression, not {config['linear_model']!r}")
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=config["C"], max_iter=config["max_iter"], class_weight="balanced",
-                              random_state=config["random_state"])
+    return LogisticRegression(C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"])
 
 
 def class_weights(labels: List[Text], config: Dict[Text, Any]) -> Dict[Text, float]:
@@ -170,12 +189,18 @@ class IntentModel:
 def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, Any]) -> IntentModel:
     """Train a pipeline from build_pipeline (here and in the benchmarks, the same way), and
     the words-only model beside it when it reads vectors and words_first_threshold is set."""
+    import numpy as np
+
     weights = class_weights(labels, config)
-    pipeline.set_params(clf__class_weight=weights)
-    model = IntentModel(contiguous_weights(pipeline.fit(inputs, labels)))
+    # As sample weights, which both models and the SVM's calibration take.
+    sample_weight = [weights[label] for label in labels]
+    # An array: scikit-learn 1.1's calibration counts each intent's examples with y == intent.
+    y = np.asarray(labels)
+    pipeline.set_params(clf=linear_model(config, labels))
+    model = IntentModel(contiguous_weights(pipeline.fit(inputs, y, clf__sample_weight=sample_weight)))
     if model.reads_vectors and config["words_first_threshold"]:
-        words_clf = _logistic_regression(config).set_params(class_weight=weights)
-        model.words_clf = _fortran(words_clf.fit(model.text_features(inputs), labels))
+        words_clf = linear_model(config, labels).fit(model.text_features(inputs), y, sample_weight=sample_weight)
+        model.words_clf = _fortran(words_clf)
     return model
 
 
@@ -192,7 +217,9 @@ def contiguous_weights(pipeline):
 def _fortran(clf):
     import numpy as np
 
-    clf.coef_ = np.asfortranarray(clf.coef_)
+    # A calibrated SVM predicts with the SVM it trained on all the data.
+    for linear in [c.base_estimator for c in getattr(clf, "calibrated_classifiers_", [])] or [clf]:
+        linear.coef_ = np.asfortranarray(linear.coef_)
     return clf
 
 
@@ -242,8 +269,12 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             # Character n-grams inside word boundaries up to this length; they carry
             # misspellings and Khmer words the segmenter cut differently.
             "char_ngram_max": 4,
-            # Inverse regularisation strength of the logistic regression.
-            "C": 10.0,
+            # linear_svm (calibrated) or logistic_regression.
+            "linear_model": "linear_svm",
+            # Inverse regularisation strength of the linear model.
+            "C": 3.0,
+            # linear_svm: folds of the out-of-fold scores its probabilities are calibrated on.
+            "calibration_folds": 5,
             # Weight of the multilingual-e5-small sentence vector (bot.nlu.sentence_vectors)
             # against the TF-IDF blocks; 0: no vectors.
             "sentence_weight": 0.0,

@@ -143,8 +143,8 @@ def test_both_probabilities_are_what_the_threshold_chooses_between(tmp_path):
 
 
 def test_a_model_from_before_the_vectors_still_answers():
-    # The oldest models are a bare pipeline whose vectorizers read plain word strings.
-    pipeline = build_pipeline({**TfidfIntentClassifier.get_default_config()})
+    # The oldest models are a bare pipeline (a logistic regression) whose vectorizers read plain word strings.
+    pipeline = build_pipeline({**TfidfIntentClassifier.get_default_config(), "linear_model": "logistic_regression"})
     for _, vectorizer in pipeline.named_steps["features"].transformer_list:
         vectorizer.set_params(preprocessor=None)
     pipeline.fit(["kids play games", "nude photo threat"], ["screen_time", "sextortion"])
@@ -154,7 +154,7 @@ def test_a_model_from_before_the_vectors_still_answers():
 
 def test_a_model_from_before_the_words_first_model_still_answers():
     # Models of the featurizer days: a bare pipeline reading Inputs with a sentence vector.
-    config = {**TfidfIntentClassifier.get_default_config(), "sentence_weight": 1.5}
+    config = {**TfidfIntentClassifier.get_default_config(), "sentence_weight": 1.5, "linear_model": "logistic_regression"}
     texts, labels = [t for t, _ in EXAMPLES], [i for _, i in EXAMPLES]
     words = [classifier_module.message_words(m) for m in tokenized(EXAMPLES)]
     pipeline = build_pipeline(config, sentence_vectors.DIM)

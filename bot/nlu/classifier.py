@@ -95,8 +95,11 @@ def linear_model(config: Dict[Text, Any], labels: Optional[Sequence[Text]] = Non
         # an example of every intent; with fewer, the logistic regression of earlier versions.
         folds = config["calibration_folds"]
         if min(Counter(labels or []).values(), default=folds) >= folds:
+            from sklearn.model_selection import StratifiedKFold
+
             svm = LinearSVC(C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"])
-            return CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+            split = StratifiedKFold(folds, shuffle=True, random_state=config["random_state"])
+            return CalibratedClassifierCV(svm, method="sigmoid", cv=split, ensemble=False)
         logger.warning(f"An intent has fewer than {folds} training examples, too few to calibrate the SVM on; "
                        "training a logistic regression instead.")
     elif config["linear_model"] != "logistic_regression":
@@ -191,6 +194,10 @@ def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, A
     the words-only model beside it when it reads vectors and words_first_threshold is set."""
     import numpy as np
 
+    # In one order whatever order the data came in: the SVM's solver and the calibration
+    # folds follow it, and Rasa and the benchmarks must train the same model.
+    order = sorted(range(len(labels)), key=lambda i: (labels[i], inputs[i].words))
+    inputs, labels = [inputs[i] for i in order], [labels[i] for i in order]
     weights = class_weights(labels, config)
     # As sample weights, which both models and the SVM's calibration take.
     sample_weight = [weights[label] for label in labels]

@@ -41,7 +41,7 @@ def proba(model, text):
 def test_the_default_is_a_calibrated_svm_with_probabilities():
     model = train(DATA)
     clf = model.pipeline.named_steps["clf"]
-    assert isinstance(clf, CalibratedClassifierCV) and clf.cv == 5
+    assert isinstance(clf, CalibratedClassifierCV) and clf.cv.n_splits == 5
     p = proba(model, "he wants her photo or money")
     assert abs(sum(p.values()) - 1) < 1e-9
     assert max(p, key=p.get) == "sextortion"
@@ -88,3 +88,12 @@ def test_the_svm_weights_are_stored_column_major():
     # Predicting multiplies by coef_.T; row-major weights would be copied for every message.
     svm = train(DATA).pipeline.named_steps["clf"].calibrated_classifiers_[0].base_estimator
     assert svm.coef_.flags.f_contiguous
+
+
+@pytest.mark.parametrize("kind", ["linear_svm", "logistic_regression"])
+def test_the_model_does_not_depend_on_the_order_of_the_examples(kind):
+    # Rasa hands the examples over in its own order; the benchmarks score the model Rasa trains.
+    texts = ["pay or we post it", "hours on games", "hi", "my son is on the phone all night and a man wants his photo"]
+    forward = train(DATA, linear_model=kind).predict_proba(texts, lambda rows: None, 0.0)
+    backward = train(DATA[::-1], linear_model=kind).predict_proba(texts, lambda rows: None, 0.0)
+    assert np.allclose(forward, backward, atol=1e-6)

@@ -336,12 +336,22 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self.model.predict_proba([message_words(m) for m in messages],
+        # A message without words (only emoji or punctuation) gets no intent, so the
+        # FallbackClassifier answers it: training had no such examples to learn from.
+        words = [message_words(m) for m in messages]
+        for message, w in zip(messages, words):
+            if not w:
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+        worded = [m for m, w in zip(messages, words) if w]
+        if not worded:
+            return messages
+        texts = [m.get(TEXT) or "" for m in worded]
+        probabilities = self.model.predict_proba([w for w in words if w],
                                                  lambda rows: _embed([texts[i] for i in rows]),
                                                  self.config["words_first_threshold"])
         names = self.model.classes_
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(worded, probabilities):
             ranking = sorted(
                 ({"name": str(n), "confidence": float(p)} for n, p in zip(names, row)),
                 key=lambda r: -r["confidence"],

@@ -97,3 +97,16 @@ def test_the_model_does_not_depend_on_the_order_of_the_examples(kind):
     forward = train(DATA, linear_model=kind).predict_proba(texts, lambda rows: None, 0.0)
     backward = train(DATA[::-1], linear_model=kind).predict_proba(texts, lambda rows: None, 0.0)
     assert np.allclose(forward, backward, atol=1e-6)
+
+
+def test_a_message_without_words_gets_no_intent_beside_one_with_words():
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.tokenizer import KhmerLatinTokenizer
+
+    messages = [Message(data={TEXT: text}) for text in ("🙏🙏", "pay or we post her photo", "?!")]
+    KhmerLatinTokenizer.create(KhmerLatinTokenizer.get_default_config(), None, None, None).process(messages)
+    TfidfIntentClassifier(config(), None, None, train(DATA)).process(messages)
+    assert [m.get(INTENT)["name"] for m in messages] == [None, "sextortion", None]
+    assert messages[0].get(INTENT)["confidence"] == 0.0 and messages[0].get("intent_ranking") == []

@@ -125,7 +125,7 @@ def class_weights(labels: List[Text], config: Dict[Text, Any]) -> Dict[Text, flo
 
 class IntentModel:
     """A fitted pipeline from build_pipeline, and when it reads sentence vectors, a second
-    logistic regression on its TF-IDF columns alone that answers first.
+    linear model of the same kind on its TF-IDF columns alone that answers first.
 
     The sentence vector is most of a parse's CPU (about 20 ms against 2-3 for the rest).
     Where the words alone are at least `words_first_threshold` sure, the vector's model

@@ -277,9 +277,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             # misspellings and Khmer words the segmenter cut differently.
             "char_ngram_max": 4,
             # linear_svm (calibrated) or logistic_regression.
-            "linear_model": "linear_svm",
+            "linear_model": "logistic_regression",
             # Inverse regularisation strength of the linear model.
-            "C": 3.0,
+            "C": 10.0,
             # linear_svm: folds of the out-of-fold scores its probabilities are calibrated on.
             "calibration_folds": 5,
             # Weight of the multilingual-e5-small sentence vector (bot.nlu.sentence_vectors)

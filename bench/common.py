@@ -17,6 +17,10 @@ HELDOUT = {"en": ROOT / "bench" / "data" / "heldout_en.yml", "km": ROOT / "bench
 LANGS = ("en", "km")
 URGENT = ("emergency", "sextortion", "nude_image_shared")
 OUT_OF_SCOPE = "out_of_scope"
+# Messages about a child that name no topic ("i have a question about my grandson"): the right
+# answer is "did you mean", so they tune the fallback threshold beside the held-out set.
+VAGUE = "vague"
+VAGUE_DATA = {lang: ROOT / "bench" / "data" / f"vague_{lang}.yml" for lang in ("en", "km")}
 SEED = 42
 FOLDS = 5
 
@@ -82,6 +86,10 @@ def seen_in_training(examples: Sequence[Example]) -> List[bool]:
 
 def all_heldout() -> List[Example]:
     return [e for lang in LANGS for e in heldout_examples(lang)]
+
+
+def all_vague() -> List[Example]:
+    return [e for lang in LANGS for e in _load(str(VAGUE_DATA[lang]), lang)]
 
 
 def folds(examples: Sequence[Example], n: int = FOLDS, seed: int = SEED) -> List[Tuple[List[int], List[int]]]:

@@ -38,7 +38,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from bench import common
-from bench.common import (FOLDS, LANGS, OUT_OF_SCOPE, SEED, URGENT, Example, ProjectPipeline, fmt_counts, ok, table)
+from bench.common import (FOLDS, LANGS, OUT_OF_SCOPE, SEED, URGENT, VAGUE, Example, ProjectPipeline, fmt_counts, ok,
+                          table)
 from bench.keywords import KeywordMatcher
 
 DIET_FOLDS = (0, 1, 2, 3, 4)
@@ -64,8 +65,9 @@ def gated(first: Optional[np.ndarray], full: np.ndarray, threshold: float) -> Tu
     return np.where(need[:, None], full, first), need
 
 
-def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str, Any]:
-    """Out-of-fold predictions and probabilities, then a model on all data for the held-out set.
+def run_project(train: List[Example], split, heldout: List[Example], vague: Sequence[Example] = ()) -> Dict[str, Any]:
+    """Out-of-fold predictions and probabilities, then a model on all data for the held-out set
+    (and the vague messages' probabilities, for the fallback threshold).
 
     Each model gives both its words-only and its with-vector probabilities for every message,
     so the words-first threshold can be scored at several values from the same fits; the
@@ -73,7 +75,7 @@ def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str
     """
     from joblib import Parallel, delayed
 
-    vectors = common.sentence_vectors(e.text for e in train + heldout)
+    vectors = common.sentence_vectors(e.text for e in [*train, *heldout, *vague])
 
     def fold(part):
         tr, te = part
@@ -99,8 +101,9 @@ def run_project(train: List[Example], split, heldout: List[Example]) -> Dict[str
     threshold = model.config["words_first_threshold"]
     oof, _ = gated(oof_first, oof_full, threshold)
     held_p, _ = gated(held_first, held_full, threshold)
+    vague_p = gated(*model.both_proba([e.text for e in vague])[1:], threshold)[0] if vague else np.zeros((0, len(names)))
     return {"names": names, "oof": oof, "cv_pred": {i: names[j] for i, j in enumerate(oof.argmax(1))},
-            "held_p": held_p, "held_pred": [names[j] for j in held_p.argmax(1)], "cv_seconds": cv_seconds,
+            "held_p": held_p, "vague_p": vague_p, "held_pred": [names[j] for j in held_p.argmax(1)], "cv_seconds": cv_seconds,
             "fit_seconds": fit_seconds, "words_first": (oof_first, oof_full, held_first, held_full, threshold)}
 
 
@@ -206,7 +209,9 @@ def fallback_table(truth: Sequence[str], names: List[str], p: np.ndarray, thresh
 
     Score per message: 1 for a right answer, 0.5 for a fallback ("did you mean" with the
     top three), 0 for a wrong answer. For out_of_scope messages the right answer is
-    out_of_scope. Coverage and answered-accuracy are over in-scope messages only.
+    out_of_scope (a fallback counts too); for vague ones the fallback is the only right
+    answer (a lesson the caregiver did not ask for is a wrong one). Coverage and
+    answered-accuracy are over in-scope messages with a topic only.
     """
     order = np.argsort(-p, axis=1)
     top = p[np.arange(len(p)), order[:, 0]]
@@ -214,17 +219,19 @@ def fallback_table(truth: Sequence[str], names: List[str], p: np.ndarray, thresh
     fallback = (top < threshold) | ((top - second) < ambiguity)
     pred = [names[j] for j in order[:, 0]]
     right = np.array([a == b for a, b in zip(truth, pred)])
-    in_scope = np.array([t != OUT_OF_SCOPE for t in truth])
+    vague = np.array([t == VAGUE for t in truth])
+    in_scope = np.array([t != OUT_OF_SCOPE for t in truth]) & ~vague
     top3 = np.array([t in {names[j] for j in order[i, :3]} for i, t in enumerate(truth)])
     answered = in_scope & ~fallback
     urgent = np.array([t in URGENT for t in truth])
-    score = np.where(fallback, 0.5, right.astype(float))
+    score = np.where(vague, fallback.astype(float), np.where(fallback, 0.5, right.astype(float)))
     return {
         "threshold": threshold, "ambiguity": ambiguity,
         "coverage": answered.sum() / max(1, in_scope.sum()),
         "acc_answered": (right & answered).sum() / max(1, answered.sum()),
         "fallback_top3": (top3 & fallback & in_scope).sum() / max(1, (fallback & in_scope).sum()),
-        "oos_ok": ((~in_scope) & (fallback | right)).sum() / max(1, (~in_scope).sum()),
+        "oos_ok": ((~in_scope & ~vague) & (fallback | right)).sum() / max(1, (~in_scope & ~vague).sum()),
+        "vague_asked": (vague & fallback).sum() / max(1, vague.sum()),
         "urgent_wrong": (urgent & ~fallback & ~right).sum(),
         "urgent_fallback": (urgent & fallback).sum(),
         "score": score.mean(),
@@ -244,37 +251,44 @@ def choose(rows: List[Dict[str, float]]) -> Dict[str, float]:
                key=lambda r: (r["urgent_wrong"] + r["urgent_fallback"], -r["threshold"], r["ambiguity"]))
 
 
-def print_fallback(heldout: List[Example], names, held_p, train: List[Example], oof) -> Tuple[float, float]:
-    truth = [e.intent for e in heldout]
-    grid = [fallback_table(truth, names, held_p, t, a) for t in THRESHOLDS for a in AMBIGUITIES]
+def print_fallback(heldout: List[Example], names, held_p, train: List[Example], oof, vague: Sequence[Example] = (),
+                   vague_p=None) -> Tuple[float, float]:
+    """The threshold table on the held-out set and the vague messages together."""
+    messages = [*heldout, *vague]
+    truth = [e.intent for e in heldout] + [VAGUE] * len(vague)
+    p = np.vstack([held_p, vague_p]) if len(vague) else held_p
+    grid = [fallback_table(truth, names, p, t, a) for t in THRESHOLDS for a in AMBIGUITIES]
     best = choose(grid)
-    cols = ["threshold", "coverage", "acc answered", "fallback has right in top3", "oos handled", "urgent wrong", "urgent to fallback", "score"]
+    rest = ["coverage", "acc answered", "fallback has right in top3", "oos handled", "vague asked", "urgent wrong",
+            "urgent to fallback", "score"]
 
     def row(r):
-        return [f"{r['threshold']:.2f}", r["coverage"], r["acc_answered"], r["fallback_top3"], r["oos_ok"],
+        return [f"{r['threshold']:.2f}", r["coverage"], r["acc_answered"], r["fallback_top3"], r["oos_ok"], r["vague_asked"],
                 int(r["urgent_wrong"]), int(r["urgent_fallback"]), r["score"]]
 
-    print(table(cols, [row(r) for r in grid if r["ambiguity"] == best["ambiguity"]],
-                f"\nFallbackClassifier threshold on the held-out set (both languages, n={len(truth)}), "
-                f"ambiguity_threshold {best['ambiguity']:.2f}.\nscore = mean of 1 right answer / 0.5 fallback / 0 wrong "
-                "answer (out_of_scope messages: right = out_of_scope); coverage and accuracy over in-scope messages."))
-    print(table(["ambiguity", "coverage", "acc answered", "fallback has right in top3", "oos handled", "urgent wrong", "urgent to fallback", "score"],
+    print(table(["threshold", *rest], [row(r) for r in grid if r["ambiguity"] == best["ambiguity"]],
+                f"\nFallbackClassifier threshold on the held-out set and the vague messages (both languages, "
+                f"n={len(heldout)} + {len(vague)}), ambiguity_threshold {best['ambiguity']:.2f}.\nscore = mean of 1 right "
+                "answer / 0.5 fallback / 0 wrong answer (out_of_scope messages: right = out_of_scope; vague messages "
+                "(bench/data/vague_*.yml): right = fallback only); coverage and accuracy over in-scope messages with a topic."))
+    print(table(["ambiguity", *rest],
                 [[f"{r['ambiguity']:.2f}", *row(r)[1:]] for r in grid if r["threshold"] == best["threshold"]],
                 f"\nambiguity_threshold at threshold {best['threshold']:.2f}:"))
     for lang in LANGS:
-        idx = [i for i, e in enumerate(heldout) if e.lang == lang]
-        r = fallback_table([truth[i] for i in idx], names, held_p[idx], best["threshold"], best["ambiguity"])
-        print(f"  {lang}: coverage {r['coverage']:.3f}, accuracy answered {r['acc_answered']:.3f}, score {r['score']:.3f}")
+        idx = [i for i, e in enumerate(messages) if e.lang == lang]
+        r = fallback_table([truth[i] for i in idx], names, p[idx], best["threshold"], best["ambiguity"])
+        print(f"  {lang}: coverage {r['coverage']:.3f}, accuracy answered {r['acc_answered']:.3f}, "
+              f"vague asked {r['vague_asked']:.3f}, score {r['score']:.3f}")
     cv_truth = [e.intent for e in train]
     cv_best = choose([fallback_table(cv_truth, names, oof, t, a) for t in THRESHOLDS for a in AMBIGUITIES])
     current = common.fallback_config()
-    now = fallback_table(truth, names, held_p, current["threshold"], current["ambiguity_threshold"])
-    print(f"\nChosen on held-out: threshold {best['threshold']:.2f}, ambiguity_threshold {best['ambiguity']:.2f} "
+    now = fallback_table(truth, names, p, current["threshold"], current["ambiguity_threshold"])
+    print(f"\nChosen on held-out and vague: threshold {best['threshold']:.2f}, ambiguity_threshold {best['ambiguity']:.2f} "
           f"(score {best['score']:.3f}, coverage {best['coverage']:.3f}, accuracy answered {best['acc_answered']:.3f}).")
     print(f"Same rule on the cross-validation out-of-fold predictions would choose threshold {cv_best['threshold']:.2f}, "
           f"ambiguity {cv_best['ambiguity']:.2f} (score {cv_best['score']:.3f}).")
     print(f"config.yml now: threshold {current['threshold']:.2f}, ambiguity_threshold {current['ambiguity_threshold']:.2f} "
-          f"-> held-out score {now['score']:.3f}" + ("" if abs(now["score"] - best["score"]) < 1e-3 else "  (differs from the chosen)"))
+          f"-> held-out and vague score {now['score']:.3f}" + ("" if abs(now["score"] - best["score"]) < 1e-3 else "  (differs from the chosen)"))
     return best["threshold"], best["ambiguity"]
 
 
@@ -327,7 +341,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
           + ", ".join(f"{k}={cfg[k]}" for k in ("linear_model", "C", "word_ngram_max", "char_ngram_max", "sentence_weight",
                                            "urgent_weight")) + " (class weights balanced x urgent_weight)")
 
-    project = run_project(train, split, heldout)
+    vague = common.all_vague()
+    project = run_project(train, split, heldout, vague)
     keywords = run_keywords(train, split, heldout)
     diet = run_diet(train, split, heldout, diet_folds, refresh=args.refresh_diet, allow_train=not args.no_diet)
     # The DIET rows compare on the folds it has (with --no-diet, those stored).
@@ -410,7 +425,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     print_help_lines_shown(train, heldout, project)
     print_words_first(train, heldout, project)
     write_errors(train, project)
-    threshold, ambiguity = print_fallback(heldout, project["names"], project["held_p"], train, project["oof"])
+    threshold, ambiguity = print_fallback(heldout, project["names"], project["held_p"], train, project["oof"], vague,
+                                          project["vague_p"])
 
     speed = None if args.no_speed else print_speed(heldout, project)
     print_targets(summary, speed, diet is not None)

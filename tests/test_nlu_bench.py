@@ -1,9 +1,11 @@
-"""The NLU bench's DIET store: which training a file answers for, and what is read back."""
+"""The NLU bench: its DIET store (which training a file answers for, what is read back) and
+its fallback threshold table."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bench import nlu_bench
+from bench import common, nlu_bench
 from bench.common import Example
 
 TRAIN = [Example("hello", "greet", "en"), Example("ជួយផង", "emergency", "km")]
@@ -58,3 +60,25 @@ def test_nothing_stored_and_no_training_is_no_diet(store):
     split = [([1], [0]), ([0], [1])]
     assert nlu_bench.run_diet(TRAIN, split, [Example("hi", "greet", "en")], [0, 1], refresh=False,
                               allow_train=False) is None
+
+
+NAMES = ["emergency", "greet", "out_of_scope"]
+
+
+def test_a_vague_message_is_right_only_when_the_bot_asks_again():
+    truth = ["vague", "vague", "greet", "out_of_scope"]
+    p = np.array([[0.2, 0.1, 0.0], [0.9, 0.0, 0.0], [0.1, 0.8, 0.0], [0.1, 0.1, 0.25]])
+    r = nlu_bench.fallback_table(truth, NAMES, p, 0.3, 0.0)
+    # Asked again: the first vague message (1) and the out-of-scope one (0.5); the second vague
+    # message is answered with a lesson nobody asked for (0); greet is right (1).
+    assert r["vague_asked"] == 0.5 and r["score"] == (1 + 0 + 1 + 0.5) / 4
+    # Coverage and accuracy count only the message with a topic.
+    assert r["coverage"] == 1.0 and r["acc_answered"] == 1.0 and r["oos_ok"] == 1.0
+
+
+def test_the_vague_messages_are_there_and_name_no_intent_of_the_bot():
+    vague = common.all_vague()
+    assert {e.lang for e in vague} == {"en", "km"} and all(e.intent == "vague" for e in vague)
+    assert len(vague) >= 80 and len({e.text for e in vague}) == len(vague)
+    # None of them is also a training example: they would be scored as seen.
+    assert not any(common.seen_in_training(vague))

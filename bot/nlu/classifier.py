@@ -86,20 +86,22 @@ def linear_model(config: Dict[Text, Any], labels: Optional[Sequence[Text]] = Non
     """The unfitted classifier on the features, for these training labels if given; fit()
     gives it the class weights as sample weights."""
     if config["linear_model"] == "linear_svm":
-        from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import LinearSVC
+
+        from bot.nlu.calibration import PerIntentCalibratedClassifierCV
 
         # The bot needs probabilities (the fallback threshold, "did you mean", the words-first
         # model), which an SVM does not give: a sigmoid per intent is fitted on out-of-fold
-        # scores, then one SVM is trained on all the data (ensemble=False). Every fold needs
-        # an example of every intent; with fewer, the logistic regression of earlier versions.
+        # scores, then one SVM is trained on all the data (ensemble=False). Each intent keeps
+        # its own sigmoid's probability, so a message that fits none stays unsure. Every fold
+        # needs an example of every intent; with fewer, the logistic regression.
         folds = config["calibration_folds"]
         if min(Counter(labels or []).values(), default=folds) >= folds:
             from sklearn.model_selection import StratifiedKFold
 
             svm = LinearSVC(C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"])
             split = StratifiedKFold(folds, shuffle=True, random_state=config["random_state"])
-            return CalibratedClassifierCV(svm, method="sigmoid", cv=split, ensemble=False)
+            return PerIntentCalibratedClassifierCV(svm, method="sigmoid", cv=split, ensemble=False)
         logger.warning(f"An intent has fewer than {folds} training examples, too few to calibrate the SVM on; "
                        "training a logistic regression instead.")
     elif config["linear_model"] != "logistic_regression":
@@ -276,7 +278,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             # Character n-grams inside word boundaries up to this length; they carry
             # misspellings and Khmer words the segmenter cut differently.
             "char_ngram_max": 4,
-            # linear_svm (calibrated) or logistic_regression.
+            # linear_svm (a sigmoid per intent on its scores, bot.nlu.calibration) or
+            # logistic_regression.
             "linear_model": "logistic_regression",
             # Inverse regularisation strength of the linear model.
             "C": 10.0,

@@ -82,3 +82,12 @@ def test_the_vague_messages_are_there_and_name_no_intent_of_the_bot():
     assert len(vague) >= 80 and len({e.text for e in vague}) == len(vague)
     # None of them is also a training example: they would be scored as seen.
     assert not any(common.seen_in_training(vague))
+
+
+def test_vague_messages_count_as_one_more_intent_of_the_held_out_set():
+    held = {"threshold": 0.3, "ambiguity": 0.0, "score": 0.96, "urgent_wrong": 1, "urgent_fallback": 2}
+    r = nlu_bench.with_vague(held, 752, 0.5, 24.0)
+    assert r["held_score"] == 0.96 and r["vague_asked"] == 0.5
+    assert r["score"] == pytest.approx((0.96 * 752 + 0.5 * 24) / 776)
+    # Asking more vague messages again can outweigh a few clear ones that fall back.
+    assert nlu_bench.with_vague({**held, "score": 0.958}, 752, 0.7, 24.0)["score"] > r["score"]

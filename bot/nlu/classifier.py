@@ -130,7 +130,7 @@ class IntentModel:
     linear model of the same kind on its TF-IDF columns alone that answers first.
 
     The sentence vector is most of a parse's CPU (about 20 ms against 2-3 for the rest).
-    Where the words alone are at least `words_first_threshold` sure, the vector's model
+    Where the words alone are at least `words_first_threshold` sure (share_of_top), the vector's model
     agrees with them nearly always (bench/nlu_bench.py measures it), so the vector is only
     computed for the messages the words leave in doubt.
     """
@@ -181,7 +181,7 @@ class IntentModel:
             probabilities = None
         else:
             probabilities = self.words_clf.predict_proba(x)
-            need = [i for i, p in enumerate(probabilities.max(axis=1)) if p < threshold]
+            need = [int(i) for i in (share_of_top(probabilities) < threshold).nonzero()[0]]
         if need:
             doubtful = [Inputs(rows[i].words, v) for i, v in zip(need, vectors(need))]
             full = self.pipeline.named_steps["clf"].predict_proba(self._with_vectors(x[need], doubtful))
@@ -189,6 +189,17 @@ class IntentModel:
                 return full
             probabilities[need] = full
         return probabilities
+
+
+def share_of_top(probabilities):
+    """Each row's top probability over the row's sum: how sure the words-only model is of its
+    top intent against the others.
+
+    The SVM's per-intent probabilities need not sum to 1, and two intents can both be likely
+    ("can i ask something about my kids": sharing_child_photos 0.92, talk_to_child 0.72); the
+    words alone settle only a message whose top intent stands out.
+    """
+    return probabilities.max(axis=1) / probabilities.sum(axis=1).clip(min=1e-12)
 
 
 def fit(pipeline, inputs: List[Inputs], labels: List[Text], config: Dict[Text, Any]) -> IntentModel:
@@ -289,7 +300,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             # against the TF-IDF blocks; 0: no vectors.
             "sentence_weight": 0.0,
             # With vectors: a words-only model answers first, and the vector is computed only
-            # when its top intent is less sure than this; 0: always compute the vector.
+            # when its top intent's share of the probabilities is below this; 0: always
+            # compute the vector.
             "words_first_threshold": 0.0,
             # Class weight multiplier of the intents that must not be missed.
             "urgent_intents": ["emergency", "sextortion", "nude_image_shared"],

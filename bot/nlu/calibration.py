@@ -26,9 +26,16 @@ class PerIntentCalibratedClassifierCV(CalibratedClassifierCV):
 
     def _own_probabilities(self, calibrated, X):
         # Columns follow the fitted classifier's classes, which may be a subset of ours.
-        scores = calibrated.base_estimator.decision_function(X)
-        columns = np.searchsorted(self.classes_, calibrated.base_estimator.classes_)
+        linear = fitted_linear_model(calibrated)
+        scores = linear.decision_function(X)
+        columns = np.searchsorted(self.classes_, linear.classes_)
         probabilities = np.zeros((scores.shape[0], len(self.classes_)))
         for column, score, sigmoid in zip(columns, scores.T, calibrated.calibrators):
             probabilities[:, column] = sigmoid.predict(score)
         return probabilities
+
+
+def fitted_linear_model(calibrated):
+    """The SVM inside one of calibrated_classifiers_ (scikit-learn 1.1 names it base_estimator,
+    later versions estimator)."""
+    return getattr(calibrated, "estimator", None) or calibrated.base_estimator

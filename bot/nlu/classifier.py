@@ -238,7 +238,9 @@ def _fortran(clf):
     import numpy as np
 
     # A calibrated SVM predicts with the SVM it trained on all the data.
-    for linear in [c.base_estimator for c in getattr(clf, "calibrated_classifiers_", [])] or [clf]:
+    from bot.nlu.calibration import fitted_linear_model
+
+    for linear in [fitted_linear_model(c) for c in getattr(clf, "calibrated_classifiers_", [])] or [clf]:
         linear.coef_ = np.asfortranarray(linear.coef_)
     return clf
 

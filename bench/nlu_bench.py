@@ -104,7 +104,7 @@ def run_project(train: List[Example], split, heldout: List[Example], vague: Sequ
     threshold = model.config["words_first_threshold"]
     oof, _ = gated(oof_first, oof_full, threshold)
     held_p, _ = gated(held_first, held_full, threshold)
-    vague_p = gated(*model.both_proba([e.text for e in vague])[1:], threshold)[0] if vague else np.zeros((0, len(names)))
+    vague_p = gated(*model.both_proba([e.text for e in vague])[1:], threshold)[0] if vague else None
     return {"names": names, "oof": oof, "cv_pred": {i: names[j] for i, j in enumerate(oof.argmax(1))},
             "held_p": held_p, "vague_p": vague_p, "held_pred": [names[j] for j in held_p.argmax(1)], "cv_seconds": cv_seconds,
             "fit_seconds": fit_seconds, "words_first": (oof_first, oof_full, held_first, held_full, threshold)}
@@ -271,12 +271,15 @@ def print_fallback(heldout: List[Example], names, held_p, train: List[Example], 
     # outvote the clear messages.
     weight = float(np.median(list(Counter(truth).values()))) if len(vague) else 0.0
 
-    def scored(rows, probabilities, t, a):
-        r = fallback_table(rows, names, probabilities, t, a)
-        asked = fallback_table([VAGUE] * len(vague), names, vague_p, t, a)["vague_asked"] if len(vague) else 0.0
-        return with_vague(r, len(rows), asked, weight)
+    def asked(rows: List[int], t: float, a: float) -> float:
+        return fallback_table([VAGUE] * len(rows), names, vague_p[rows], t, a)["vague_asked"] if rows else 0.0
 
-    grid = [scored(truth, held_p, t, a) for t in THRESHOLDS for a in AMBIGUITIES]
+    everyone = list(range(len(vague)))
+
+    def scored(t: float, a: float) -> Dict[str, float]:
+        return with_vague(fallback_table(truth, names, held_p, t, a), len(truth), asked(everyone, t, a), weight)
+
+    grid = [scored(t, a) for t in THRESHOLDS for a in AMBIGUITIES]
     best = choose(grid)
     rest = ["coverage", "acc answered", "fallback has right in top3", "oos handled", "urgent wrong",
             "urgent to fallback", "held-out score", "vague asked", "score"]
@@ -298,20 +301,19 @@ def print_fallback(heldout: List[Example], names, held_p, train: List[Example], 
         idx = [i for i, e in enumerate(heldout) if e.lang == lang]
         r = fallback_table([truth[i] for i in idx], names, held_p[idx], best["threshold"], best["ambiguity"])
         mine = [i for i, e in enumerate(vague) if e.lang == lang]
-        asked = fallback_table([VAGUE] * len(mine), names, vague_p[mine], best["threshold"], best["ambiguity"])["vague_asked"] \
-            if mine else 0.0
         print(f"  {lang}: coverage {r['coverage']:.3f}, accuracy answered {r['acc_answered']:.3f}, "
-              f"vague asked {asked:.3f}, score {r['score']:.3f}")
+              f"vague asked {asked(mine, best['threshold'], best['ambiguity']):.3f}, score {r['score']:.3f}")
     cv_truth = [e.intent for e in train]
     cv_best = choose([fallback_table(cv_truth, names, oof, t, a) for t in THRESHOLDS for a in AMBIGUITIES])  # no vague
     current = common.fallback_config()
-    now = scored(truth, held_p, current["threshold"], current["ambiguity_threshold"])
+    now = scored(current["threshold"], current["ambiguity_threshold"])
     print(f"\nChosen: threshold {best['threshold']:.2f}, ambiguity_threshold {best['ambiguity']:.2f} "
-          f"(score {best['score']:.3f}, held-out {best['held_score']:.3f}, vague asked {best['vague_asked']:.3f}, coverage {best['coverage']:.3f}, accuracy answered {best['acc_answered']:.3f}).")
+          f"(score {best['score']:.3f}, held-out {best['held_score']:.3f}, vague asked {best['vague_asked']:.3f}, "
+          f"coverage {best['coverage']:.3f}, accuracy answered {best['acc_answered']:.3f}).")
     print(f"Same rule on the cross-validation out-of-fold predictions would choose threshold {cv_best['threshold']:.2f}, "
           f"ambiguity {cv_best['ambiguity']:.2f} (score {cv_best['score']:.3f}).")
     print(f"config.yml now: threshold {current['threshold']:.2f}, ambiguity_threshold {current['ambiguity_threshold']:.2f} "
-          f"-> score {now['score']:.3f} (held-out {now['held_score']:.3f}, vague asked {now['vague_asked']:.3f})" 
+          f"-> score {now['score']:.3f} (held-out {now['held_score']:.3f}, vague asked {now['vague_asked']:.3f})"
           + ("" if (current["threshold"], current["ambiguity_threshold"]) == (best["threshold"], best["ambiguity"])
              else "  (differs from the chosen)"))
     return best["threshold"], best["ambiguity"]

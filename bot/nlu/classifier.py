@@ -130,9 +130,9 @@ class IntentModel:
     linear model of the same kind on its TF-IDF columns alone that answers first.
 
     The sentence vector is most of a parse's CPU (about 20 ms against 2-3 for the rest).
-    Where the words alone are at least `words_first_threshold` sure (share_of_top), the vector's model
-    agrees with them nearly always (bench/nlu_bench.py measures it), so the vector is only
-    computed for the messages the words leave in doubt.
+    Where the words alone are at least `words_first_threshold` sure (share_of_top), the
+    vector's model agrees with them nearly always (bench/nlu_bench.py measures it), so the
+    vector is only computed for the messages the words leave in doubt.
     """
 
     def __init__(self, pipeline, words_clf=None) -> None:

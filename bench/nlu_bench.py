@@ -261,25 +261,36 @@ def with_vague(row: Dict[str, float], held_n: int, vague_asked: float, weight: f
             "score": (row["score"] * held_n + vague_asked * weight) / (held_n + weight)}
 
 
+def fallback_grid(heldout: Sequence[Example], names, held_p, vague: Sequence[Example] = (), vague_p=None,
+                  lang: Optional[str] = None, thresholds: Sequence[float] = THRESHOLDS,
+                  ambiguities: Sequence[float] = AMBIGUITIES) -> List[Dict[str, float]]:
+    """Every (threshold, ambiguity) row of the fallback table, scored on the held-out messages
+    with the vague ones as one more intent (of one language, or both when lang is None)."""
+    held = [i for i, e in enumerate(heldout) if lang in (None, e.lang)]
+    mine = [i for i, e in enumerate(vague) if lang in (None, e.lang)]
+    truth = [heldout[i].intent for i in held]
+    # The vague messages weigh as much as an intent of the held-out set (the median intent's
+    # count): how often caregivers write them is not known, and all 90 at full weight would
+    # outvote the clear messages.
+    weight = float(np.median(list(Counter(truth).values()))) if mine else 0.0
+
+    def scored(t: float, a: float) -> Dict[str, float]:
+        asked = fallback_table([VAGUE] * len(mine), names, vague_p[mine], t, a)["vague_asked"] if mine else 0.0
+        return {**with_vague(fallback_table(truth, names, held_p[held], t, a), len(truth), asked, weight),
+                "vague_weight": weight}
+
+    return [scored(t, a) for t in thresholds for a in ambiguities]
+
+
 def print_fallback(heldout: List[Example], names, held_p, train: List[Example], oof, vague: Sequence[Example] = (),
                    vague_p=None) -> Tuple[float, float]:
     """The threshold table: scores on the held-out set, and how many vague messages each
     threshold asks again."""
-    truth = [e.intent for e in heldout]
-    # The vague messages weigh as much as an intent of the held-out set (the median intent's
-    # count): how often caregivers write them is not known, and all 90 at full weight would
-    # outvote the clear messages.
-    weight = float(np.median(list(Counter(truth).values()))) if len(vague) else 0.0
+    def scored(t: float, a: float, lang: Optional[str] = None) -> Dict[str, float]:
+        return fallback_grid(heldout, names, held_p, vague, vague_p, lang, [t], [a])[0]
 
-    def asked(rows: List[int], t: float, a: float) -> float:
-        return fallback_table([VAGUE] * len(rows), names, vague_p[rows], t, a)["vague_asked"] if rows else 0.0
-
-    everyone = list(range(len(vague)))
-
-    def scored(t: float, a: float) -> Dict[str, float]:
-        return with_vague(fallback_table(truth, names, held_p, t, a), len(truth), asked(everyone, t, a), weight)
-
-    grid = [scored(t, a) for t in THRESHOLDS for a in AMBIGUITIES]
+    grid = fallback_grid(heldout, names, held_p, vague, vague_p)
+    weight = grid[0]["vague_weight"]
     best = choose(grid)
     rest = ["coverage", "acc answered", "fallback has right in top3", "oos handled", "urgent wrong",
             "urgent to fallback", "held-out score", "vague asked", "score"]
@@ -297,12 +308,15 @@ def print_fallback(heldout: List[Example], names, held_p, train: List[Example], 
     print(table(["ambiguity", *rest],
                 [[f"{r['ambiguity']:.2f}", *row(r)[1:]] for r in grid if r["threshold"] == best["threshold"]],
                 f"\nambiguity_threshold at threshold {best['threshold']:.2f}:"))
+    # One threshold for both languages unless a language's own best is clearly better: the
+    # FallbackClassifier has one, and 45 vague messages per language are few to tune on.
     for lang in LANGS:
-        idx = [i for i, e in enumerate(heldout) if e.lang == lang]
-        r = fallback_table([truth[i] for i in idx], names, held_p[idx], best["threshold"], best["ambiguity"])
-        mine = [i for i, e in enumerate(vague) if e.lang == lang]
+        r, own = scored(best["threshold"], best["ambiguity"], lang), choose(fallback_grid(heldout, names, held_p, vague,
+                                                                                        vague_p, lang))
         print(f"  {lang}: coverage {r['coverage']:.3f}, accuracy answered {r['acc_answered']:.3f}, "
-              f"vague asked {asked(mine, best['threshold'], best['ambiguity']):.3f}, score {r['score']:.3f}")
+              f"vague asked {r['vague_asked']:.3f}, held-out {r['held_score']:.3f}, score {r['score']:.4f}; "
+              f"on its own the same rule would choose {own['threshold']:.2f} (score {own['score']:.4f}, "
+              f"{own['score'] - r['score']:+.4f})")
     cv_truth = [e.intent for e in train]
     cv_best = choose([fallback_table(cv_truth, names, oof, t, a) for t in THRESHOLDS for a in AMBIGUITIES])  # no vague
     current = common.fallback_config()

@@ -91,3 +91,19 @@ def test_vague_messages_count_as_one_more_intent_of_the_held_out_set():
     assert r["score"] == pytest.approx((0.96 * 752 + 0.5 * 24) / 776)
     # Asking more vague messages again can outweigh a few clear ones that fall back.
     assert nlu_bench.with_vague({**held, "score": 0.958}, 752, 0.7, 24.0)["score"] > r["score"]
+
+
+def test_a_language_s_fallback_rows_count_only_its_own_messages():
+    held = [Example("hi", "greet", "en"), Example("សួស្តី", "greet", "km"), Example("help now", "emergency", "en")]
+    vague = [Example("a question", "vague", "en"), Example("សំណួរ", "vague", "km")]
+    held_p = np.array([[0.1, 0.9, 0.0], [0.1, 0.2, 0.0], [0.8, 0.1, 0.0]])
+    vague_p = np.array([[0.1, 0.2, 0.0], [0.9, 0.0, 0.0]])
+    en, = nlu_bench.fallback_grid(held, NAMES, held_p, vague, vague_p, "en", [0.3], [0.0])
+    km, = nlu_bench.fallback_grid(held, NAMES, held_p, vague, vague_p, "km", [0.3], [0.0])
+    both, = nlu_bench.fallback_grid(held, NAMES, held_p, vague, vague_p, None, [0.3], [0.0])
+    # English: both clear messages right, its vague one asked again; Khmer: its greeting falls
+    # back (0.5) and its vague one gets a lesson (0).
+    assert (en["held_score"], en["vague_asked"]) == (1.0, 1.0) and (km["held_score"], km["vague_asked"]) == (0.5, 0.0)
+    assert both["held_score"] == pytest.approx(2.5 / 3) and both["vague_asked"] == 0.5
+    # The vague messages weigh as the median intent of the messages scored.
+    assert en["vague_weight"] == 1.0 and km["vague_weight"] == 1.0 and both["vague_weight"] == 1.5

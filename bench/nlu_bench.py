@@ -311,8 +311,8 @@ def print_fallback(heldout: List[Example], names, held_p, train: List[Example], 
     # One threshold for both languages unless a language's own best is clearly better: the
     # FallbackClassifier has one, and 45 vague messages per language are few to tune on.
     for lang in LANGS:
-        r, own = scored(best["threshold"], best["ambiguity"], lang), choose(fallback_grid(heldout, names, held_p, vague,
-                                                                                        vague_p, lang))
+        r = scored(best["threshold"], best["ambiguity"], lang)
+        own = choose(fallback_grid(heldout, names, held_p, vague, vague_p, lang))
         print(f"  {lang}: coverage {r['coverage']:.3f}, accuracy answered {r['acc_answered']:.3f}, "
               f"vague asked {r['vague_asked']:.3f}, held-out {r['held_score']:.3f}, score {r['score']:.4f}; "
               f"on its own the same rule would choose {own['threshold']:.2f} (score {own['score']:.4f}, "
